@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { inject, onTestFinished } from 'vitest';
+import { mintKubeconfig } from '../../src/devenv/index.js';
+
+/** A client configuration for the test run's control plane as `admin` (bypasses RBAC). */
+export function adminKubeConfig(): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(inject('kube').adminKubeconfigPath);
+  return kubeConfig;
+}
+
+/** A client configuration for `user` in `groups`, who can do nothing until RBAC allows it. */
+export async function kubeConfigFor(user: string, groups: readonly string[] = []): Promise<KubeConfig> {
+  const { path } = await mintKubeconfig(inject('kube'), user, groups);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(path);
+  return kubeConfig;
+}
+
+/** A name unique to this test run, safe for Kubernetes objects: `<prefix>-<8 hex>`. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Creates a fresh namespace for the current test and deletes it when the test finishes. */
+export async function createTestNamespace(prefix = 't'): Promise<string> {
+  const core = adminKubeConfig().makeApiClient(CoreV1Api);
+  const name = uniqueName(prefix);
+  await core.createNamespace({ body: { metadata: { name } } });
+  onTestFinished(async () => {
+    await core.deleteNamespace({ name }).catch(() => {});
+  });
+  return name;
+}

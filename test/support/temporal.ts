@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { inject, onTestFinished } from 'vitest';
+
+/** A client of the test run's Temporal dev server, closed when the current test finishes. */
+export async function temporalClient(): Promise<Client> {
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  onTestFinished(() => connection.close());
+  return new Client({ connection, namespace: inject('temporalNamespace') });
+}
+
+/** A worker connection to the test run's Temporal dev server, closed when the current test finishes. */
+export async function workerConnection(): Promise<NativeConnection> {
+  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  onTestFinished(() => connection.close());
+  return connection;
+}
+
+/** A task queue no other test uses. */
+export function uniqueTaskQueue(prefix: string): string {
+  return `${prefix}-${randomUUID()}`;
+}
