@@ -122,7 +122,10 @@ export const SERVER_COMPONENTS = {
     name: 'kwok',
     version: KWOK_VERSION,
     moduleDir: 'kwok',
-    packages: { kwok: 'sigs.k8s.io/kwok/cmd/kwok', 'kwok-stages': 'staircase.local/servers/kwok/kwok-stages' },
+    packages: {
+      kwok: 'sigs.k8s.io/kwok/cmd/kwok',
+      'kwok-stages': 'staircase.local/servers/kwok/kwok-stages',
+    },
     ldflags: '-s -w',
     acceptedVersion: /v0\.([8-9]|\d\d)\./,
     versionArgs: ['--version'],
@@ -149,5 +152,13 @@ export function componentOf(binary: BinaryName): ServerComponent {
 export const BINARY_SETS = {
   temporal: ['temporal'],
   minimal: ['etcd', 'kube-apiserver', 'kubectl'],
-  full: ['etcd', 'kube-apiserver', 'kubectl', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kwok-stages'],
+  full: [
+    'etcd',
+    'kube-apiserver',
+    'kubectl',
+    'kube-controller-manager',
+    'kube-scheduler',
+    'kwok',
+    'kwok-stages',
+  ],
 } as const satisfies Record<string, readonly BinaryName[]>;

@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEtcd } from './etcd.js';
+import { type ControlPlaneAccess, type KubeconfigFile, mintKubeconfig } from './kube-access.js';
 import { startKubeApiserver } from './kube-apiserver.js';
 import { startKubeControllerManager, startKubeScheduler } from './kube-components.js';
-import { type ControlPlaneAccess, type KubeconfigFile, mintKubeconfig } from './kube-access.js';
 import { startKwok } from './kwok.js';
 import type { ManagedProcess } from './managed-process.js';
 import { CertificateAuthority } from './pki.js';
@@ -100,7 +100,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<K
           rootCaFile,
         }),
       );
-      started.push(await startKubeScheduler({ ...component, binary: requireBinary(binaries, 'kube-scheduler') }));
+      started.push(
+        await startKubeScheduler({ ...component, binary: requireBinary(binaries, 'kube-scheduler') }),
+      );
       const kwok = await startKwok({
         ...component,
         binary: requireBinary(binaries, 'kwok'),

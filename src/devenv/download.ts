@@ -18,7 +18,11 @@ export function currentPlatform(): Platform | undefined {
  *
  * @throws {DownloadError} on a network error, a non-2xx answer, or an archive without the expected member.
  */
-export async function downloadBinary(binary: BinaryName, source: DownloadSource, targetPath: string): Promise<void> {
+export async function downloadBinary(
+  binary: BinaryName,
+  source: DownloadSource,
+  targetPath: string,
+): Promise<void> {
   await mkdir(dirname(targetPath), { recursive: true });
   const staging = await mkdtemp(`${targetPath}.download-`);
   try {

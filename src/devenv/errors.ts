@@ -74,7 +74,9 @@ export class WaitTimeoutError extends Error {
   ) {
     super(
       `timed out after ${timeoutMs} ms waiting for ${what}` +
-        (lastError === undefined ? '' : `: ${lastError instanceof Error ? lastError.message : String(lastError)}`),
+        (lastError === undefined
+          ? ''
+          : `: ${lastError instanceof Error ? lastError.message : String(lastError)}`),
     );
   }
 }

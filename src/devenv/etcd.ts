@@ -17,7 +17,12 @@ export interface RunningEtcd {
  *
  * @throws {ServerStartError}
  */
-export async function startEtcd(binary: string, workDir: string, watchdog: Watchdog, timeoutMs: number): Promise<RunningEtcd> {
+export async function startEtcd(
+  binary: string,
+  workDir: string,
+  watchdog: Watchdog,
+  timeoutMs: number,
+): Promise<RunningEtcd> {
   const dataDir = join(workDir, 'etcd-data');
   await mkdir(dataDir, { recursive: true });
   const clientUrl = `http://127.0.0.1:${await freePort()}`;

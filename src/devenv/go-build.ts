@@ -9,12 +9,20 @@ import { GoBuildError } from './errors.js';
 const execFileAsync = promisify(execFile);
 
 /** The folder holding the wrapper Go modules (`tools/servers/` at the package root). */
-export const WRAPPER_MODULES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tools', 'servers');
+export const WRAPPER_MODULES_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'tools',
+  'servers',
+);
 
 /** The installed Go's version as `[major, minor]`, or `undefined` when there is no usable `go` command. */
 export async function goVersion(): Promise<readonly [number, number] | undefined> {
   try {
-    const { stdout } = await execFileAsync('go', ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } });
+    const { stdout } = await execFileAsync('go', ['env', 'GOVERSION'], {
+      env: { ...process.env, GOTOOLCHAIN: 'local' },
+    });
     const match = /go(\d+)\.(\d+)/.exec(stdout);
     return match ? [Number(match[1]), Number(match[2])] : undefined;
   } catch {
@@ -42,7 +50,13 @@ export async function buildComponent(component: ServerComponent, targetDir: stri
       ['build', '-trimpath', '-ldflags', component.ldflags, '-o', `${staging}/`, ...packages],
       {
         cwd: moduleDir,
-        env: { ...process.env, GOWORK: 'off', CGO_ENABLED: '0', GOFLAGS: '-mod=readonly', GOTOOLCHAIN: 'local' },
+        env: {
+          ...process.env,
+          GOWORK: 'off',
+          CGO_ENABLED: '0',
+          GOFLAGS: '-mod=readonly',
+          GOTOOLCHAIN: 'local',
+        },
         maxBuffer: 64 * 1024 * 1024,
       },
     );

@@ -12,11 +12,21 @@ export {
   type KubeControlPlane,
   startControlPlane,
 } from './control-plane.js';
-export { type ControlPlaneAccess, type KubeconfigFile, mintKubeconfig } from './kube-access.js';
 export { type DevEnvironment, type DevEnvironmentOptions, startDevEnvironment } from './dev-environment.js';
-export { BinaryNotFoundError, DownloadError, GoBuildError, ServerStartError, WaitTimeoutError } from './errors.js';
+export {
+  BinaryNotFoundError,
+  DownloadError,
+  GoBuildError,
+  ServerStartError,
+  WaitTimeoutError,
+} from './errors.js';
+export { type ControlPlaneAccess, type KubeconfigFile, mintKubeconfig } from './kube-access.js';
 export { type ManagedProcess, startProcess } from './managed-process.js';
 export { type BinaryPaths, pathsOf, provisionBinaries } from './provision.js';
 export { type ProgressLog, type ResolvedBinary, resolveBinary } from './resolve-binary.js';
-export { startTemporalDevServer, type TemporalDevServer, type TemporalDevServerOptions } from './temporal-dev-server.js';
+export {
+  startTemporalDevServer,
+  type TemporalDevServer,
+  type TemporalDevServerOptions,
+} from './temporal-dev-server.js';
 export { Watchdog } from './watchdog.js';

@@ -41,7 +41,12 @@ export async function mintKubeconfig(
 ): Promise<KubeconfigFile> {
   const clientCa = await CertificateAuthority.fromPem(access.clientCaCertPem, access.clientCaKeyPem);
   const client = await clientCa.issueClient(user, groups);
-  const yaml = renderKubeconfig({ server: access.server, caPem: access.serverCaPem, client, contextName: user });
+  const yaml = renderKubeconfig({
+    server: access.server,
+    caPem: access.serverCaPem,
+    client,
+    contextName: user,
+  });
   const path = join(access.workDir, `kubeconfig-${user.replace(/[^A-Za-z0-9._-]/g, '_')}.yaml`);
   await writeFile(path, yaml, { mode: 0o600 });
   return { path, yaml };

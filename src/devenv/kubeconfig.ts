@@ -31,7 +31,10 @@ export function renderKubeconfig(params: KubeconfigParams): string {
       },
     ],
     contexts: [
-      { name, context: { cluster: name, user: name, ...(params.namespace ? { namespace: params.namespace } : {}) } },
+      {
+        name,
+        context: { cluster: name, user: name, ...(params.namespace ? { namespace: params.namespace } : {}) },
+      },
     ],
     'current-context': name,
   });

@@ -104,11 +104,14 @@ export function startProcess(options: StartProcessOptions): ManagedProcess {
     // Spawn failures are also emitted as 'error' events; without a listener they would crash the process.
     child.on('error', () => {});
     const pid = child.pid;
-    if (pid === undefined) throw new Error(`could not start ${options.name}: ${options.command} is not executable`);
+    if (pid === undefined)
+      throw new Error(`could not start ${options.name}: ${options.command} is not executable`);
     options.watchdog.watch(pid);
     // Do not let running servers keep the Node event loop alive on their own.
     child.unref();
-    const exited = new Promise<ExitInfo>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<ExitInfo>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     return new ManagedProcess(options.name, pid, options.logFile, exited, options.watchdog);
   } finally {
     closeSync(fd);

@@ -53,7 +53,12 @@ export class CertificateAuthority {
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       ],
     });
-    return new CertificateAuthority(cert.toString('pem'), await privateKeyPem(keys.privateKey), cert, keys.privateKey);
+    return new CertificateAuthority(
+      cert.toString('pem'),
+      await privateKeyPem(keys.privateKey),
+      cert,
+      keys.privateKey,
+    );
   }
 
   /** Issues a TLS server certificate for the given names. */
@@ -72,7 +77,11 @@ export class CertificateAuthority {
    * (common name = user, organisations = groups). The group `system:masters` bypasses RBAC.
    */
   issueClient(user: string, groups: readonly string[]): Promise<CertifiedKey> {
-    return this.issue([{ CN: [user] }, ...groups.map((g) => ({ O: [g] }))], x509.ExtendedKeyUsage.clientAuth, []);
+    return this.issue(
+      [{ CN: [user] }, ...groups.map((g) => ({ O: [g] }))],
+      x509.ExtendedKeyUsage.clientAuth,
+      [],
+    );
   }
 
   private async issue(
@@ -90,7 +99,10 @@ export class CertificateAuthority {
       signingAlgorithm: ALGORITHM,
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+          true,
+        ),
         new x509.ExtendedKeyUsageExtension([usage]),
         ...extra,
       ],

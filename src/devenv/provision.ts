@@ -32,6 +32,7 @@ export function pathsOf(resolved: readonly ResolvedBinary[]): BinaryPaths {
  */
 export function requireBinary(paths: BinaryPaths, name: BinaryName): string {
   const path = paths[name];
-  if (!path) throw new Error(`${name} was not provisioned; include it in the binaries passed to provisionBinaries`);
+  if (!path)
+    throw new Error(`${name} was not provisioned; include it in the binaries passed to provisionBinaries`);
   return path;
 }

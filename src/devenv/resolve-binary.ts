@@ -71,7 +71,8 @@ async function findExisting(
   attempts: string[],
 ): Promise<ResolvedBinary | undefined> {
   if (name === 'temporal' && sources.temporalCliPath) {
-    if (await isExecutable(sources.temporalCliPath)) return { name, path: sources.temporalCliPath, origin: 'explicit' };
+    if (await isExecutable(sources.temporalCliPath))
+      return { name, path: sources.temporalCliPath, origin: 'explicit' };
     attempts.push(`TEMPORAL_CLI_PATH=${sources.temporalCliPath}: not an executable file`);
   }
   if (sources.kubebuilderAssets) {
@@ -101,10 +102,14 @@ async function tryBuild(
 ): Promise<ResolvedBinary | undefined> {
   const go = await goVersion();
   if (!go || go[0] < MIN_GO[0] || (go[0] === MIN_GO[0] && go[1] < MIN_GO[1])) {
-    attempts.push(`building with Go: needs Go ${MIN_GO.join('.')}+, found ${go ? go.join('.') : 'no go command'}`);
+    attempts.push(
+      `building with Go: needs Go ${MIN_GO.join('.')}+, found ${go ? go.join('.') : 'no go command'}`,
+    );
     return undefined;
   }
-  log(`building ${component.name} ${component.version} with Go (first time only; this can take many minutes)…`);
+  log(
+    `building ${component.name} ${component.version} with Go (first time only; this can take many minutes)…`,
+  );
   const started = Date.now();
   await buildComponent(component, componentCacheDir(sources, component));
   log(`built ${component.name} ${component.version} in ${Math.round((Date.now() - started) / 1000)} s`);

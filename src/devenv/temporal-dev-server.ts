@@ -64,7 +64,14 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const namespace = options.namespace ?? 'default';
   const attributes = options.searchAttributes ?? ALL_SEARCH_ATTRIBUTE_KEYS;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace];
-  args.push('--log-level', 'warn', '--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
+  args.push(
+    '--log-level',
+    'warn',
+    '--http-port',
+    String(await freePort()),
+    '--metrics-port',
+    String(await freePort()),
+  );
   args.push(...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]));
   if (options.dbFile) {
     args.push('--db-filename', options.dbFile);

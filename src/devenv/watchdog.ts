@@ -44,7 +44,10 @@ export class Watchdog {
 
   /** Starts a watchdog process; it does not keep this process alive. */
   static start(): Watchdog {
-    const child = spawn(process.execPath, ['-e', WATCHDOG_SOURCE], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    const child = spawn(process.execPath, ['-e', WATCHDOG_SOURCE], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     const stdin = child.stdin;
     if (!stdin) throw new Error('watchdog started without stdin');
     child.unref();

@@ -11,18 +11,30 @@ describe('binarySourcesFromEnv', () => {
 
   it('allows building and downloading unless told not to', () => {
     expect(binarySourcesFromEnv({})).toMatchObject({ allowBuild: true, allowDownload: true });
-    expect(binarySourcesFromEnv({ STAIRCASE_BUILD_SERVERS: '0', STAIRCASE_DOWNLOAD_SERVERS: 'false' })).toMatchObject({
+    expect(
+      binarySourcesFromEnv({ STAIRCASE_BUILD_SERVERS: '0', STAIRCASE_DOWNLOAD_SERVERS: 'false' }),
+    ).toMatchObject({
       allowBuild: false,
       allowDownload: false,
     });
   });
 
   it('rejects an unclear flag value, naming the variable', () => {
-    expect(() => binarySourcesFromEnv({ STAIRCASE_BUILD_SERVERS: 'maybe' })).toThrow(/STAIRCASE_BUILD_SERVERS/);
+    expect(() => binarySourcesFromEnv({ STAIRCASE_BUILD_SERVERS: 'maybe' })).toThrow(
+      /STAIRCASE_BUILD_SERVERS/,
+    );
   });
 
   it('splits PATH and reads KUBEBUILDER_ASSETS and TEMPORAL_CLI_PATH', () => {
-    const sources = binarySourcesFromEnv({ PATH: '/a:/b', KUBEBUILDER_ASSETS: '/k', TEMPORAL_CLI_PATH: '/t' });
-    expect(sources).toMatchObject({ searchPath: ['/a', '/b'], kubebuilderAssets: '/k', temporalCliPath: '/t' });
+    const sources = binarySourcesFromEnv({
+      PATH: '/a:/b',
+      KUBEBUILDER_ASSETS: '/k',
+      TEMPORAL_CLI_PATH: '/t',
+    });
+    expect(sources).toMatchObject({
+      searchPath: ['/a', '/b'],
+      kubebuilderAssets: '/k',
+      temporalCliPath: '/t',
+    });
   });
 });

@@ -18,7 +18,13 @@ async function executable(dir: string, name: string, versionOutput = ''): Promis
 
 async function offlineSources(overrides: Partial<BinarySources> = {}): Promise<BinarySources> {
   const root = await mkdtemp(join(tmpdir(), 'resolve-'));
-  return { cacheDir: join(root, 'cache'), searchPath: [], allowBuild: false, allowDownload: false, ...overrides };
+  return {
+    cacheDir: join(root, 'cache'),
+    searchPath: [],
+    allowBuild: false,
+    allowDownload: false,
+    ...overrides,
+  };
 }
 
 describe('resolveBinary', () => {

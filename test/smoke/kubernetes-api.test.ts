@@ -1,7 +1,7 @@
 import {
   CustomObjectsApi,
-  KubernetesObjectApi,
   type KubernetesObject,
+  KubernetesObjectApi,
   makeInformer,
   PatchStrategy,
 } from '@kubernetes/client-node';
@@ -33,10 +33,18 @@ describe('the real kube-apiserver', () => {
     informer.on('delete', (w) => events.push(`DELETED ${w.metadata?.name}`));
     await informer.start();
     try {
-      const body = { apiVersion: `${WIDGET.group}/${WIDGET.version}`, kind: WIDGET.kind, metadata: { name: 'w1' } };
+      const body = {
+        apiVersion: `${WIDGET.group}/${WIDGET.version}`,
+        kind: WIDGET.kind,
+        metadata: { name: 'w1' },
+      };
       await custom.createNamespacedCustomObject({ ...ref, body: { ...body, spec: { size: 1 } } });
       await vi.waitFor(() => expect(events).toContain('ADDED w1 1'), { timeout: 10_000 });
-      await custom.patchNamespacedCustomObject({ ...ref, name: 'w1', body: [{ op: 'replace', path: '/spec/size', value: 2 }] });
+      await custom.patchNamespacedCustomObject({
+        ...ref,
+        name: 'w1',
+        body: [{ op: 'replace', path: '/spec/size', value: 2 }],
+      });
       await vi.waitFor(() => expect(events).toContain('MODIFIED w1 2'), { timeout: 10_000 });
       await custom.deleteNamespacedCustomObject({ ...ref, name: 'w1' });
       await vi.waitFor(() => expect(events).toContain('DELETED w1'), { timeout: 10_000 });
@@ -78,8 +86,15 @@ describe('the real kube-apiserver', () => {
     const namespace = await createTestNamespace();
     const custom = adminKubeConfig().makeApiClient(CustomObjectsApi);
     const ref = { ...WIDGET, namespace, name: 'gen' };
-    const body = { apiVersion: `${WIDGET.group}/${WIDGET.version}`, kind: WIDGET.kind, metadata: { name: 'gen' } };
-    const created = (await custom.createNamespacedCustomObject({ ...ref, body: { ...body, spec: { size: 1 } } })) as Widget;
+    const body = {
+      apiVersion: `${WIDGET.group}/${WIDGET.version}`,
+      kind: WIDGET.kind,
+      metadata: { name: 'gen' },
+    };
+    const created = (await custom.createNamespacedCustomObject({
+      ...ref,
+      body: { ...body, spec: { size: 1 } },
+    })) as Widget;
     expect(created.metadata?.generation).toBe(1);
 
     const afterStatus = (await custom.patchNamespacedCustomObjectStatus({

@@ -18,7 +18,11 @@ describe('the real Temporal dev server', () => {
     });
     const client = await temporalClient();
     const result = await worker.runUntil(
-      client.workflow.execute(greetingWorkflow, { taskQueue, workflowId: `greeting-${taskQueue}`, args: ['kube'] }),
+      client.workflow.execute(greetingWorkflow, {
+        taskQueue,
+        workflowId: `greeting-${taskQueue}`,
+        args: ['kube'],
+      }),
     );
     expect(result).toBe('hello kube from greet');
 

@@ -2,7 +2,8 @@ import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
 
-const isReady = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+const isReady = (pod: V1Pod) =>
+  pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 
 describe('the full control-plane profile', () => {
   it('runs a Deployment as a ReplicaSet with Pods that become Ready on the kwok node, and garbage-collects them on delete', async () => {
@@ -36,7 +37,10 @@ describe('the full control-plane profile', () => {
     expect(replicaSets.items).toHaveLength(1);
     expect(pods[0]?.metadata?.ownerReferences?.[0]?.name).toBe(replicaSets.items[0]?.metadata?.name);
     await vi.waitFor(
-      async () => expect((await apps.readNamespacedDeployment({ namespace, name: 'web' })).status?.availableReplicas).toBe(2),
+      async () =>
+        expect(
+          (await apps.readNamespacedDeployment({ namespace, name: 'web' })).status?.availableReplicas,
+        ).toBe(2),
       { timeout: 30_000, interval: 250 },
     );
 

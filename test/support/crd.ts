@@ -3,7 +3,12 @@ import { vi } from 'vitest';
 import { adminKubeConfig } from './kube.js';
 
 /** A namespaced test kind `Widget` (`widgets.smoke.staircase.test/v1`) with a status subresource. */
-export const WIDGET = { group: 'smoke.staircase.test', version: 'v1', plural: 'widgets', kind: 'Widget' } as const;
+export const WIDGET = {
+  group: 'smoke.staircase.test',
+  version: 'v1',
+  plural: 'widgets',
+  kind: 'Widget',
+} as const;
 
 const widgetCrd: V1CustomResourceDefinition = {
   apiVersion: 'apiextensions.k8s.io/v1',

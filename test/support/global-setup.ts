@@ -2,7 +2,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { binarySourcesFromEnv, type ControlPlaneAccess, startDevEnvironment } from '../../src/devenv/index.js';
+import {
+  binarySourcesFromEnv,
+  type ControlPlaneAccess,
+  startDevEnvironment,
+} from '../../src/devenv/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
