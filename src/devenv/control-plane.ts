@@ -35,6 +35,8 @@ export interface KubeControlPlane {
   readonly access: ControlPlaneAccess;
   /** Kubeconfig of `admin` in `system:masters` (bypasses RBAC). */
   readonly admin: KubeconfigFile;
+  /** The running server processes, in start order (pids and log files, for diagnostics). */
+  readonly processes: readonly ManagedProcess[];
   /** See {@link mintKubeconfig}. */
   kubeconfigFor(user: string, groups?: readonly string[]): Promise<KubeconfigFile>;
   /** Stops every process in reverse start order. Harmless to call twice. */
@@ -56,8 +58,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<K
   await mkdir(workDir, { recursive: true });
   const started: ManagedProcess[] = [];
   const stop = async () => {
-    for (const process of started.reverse()) await process.stop();
-    started.length = 0;
+    for (const process of [...started].reverse()) await process.stop();
   };
   try {
     const serverCa = await CertificateAuthority.create('staircase-dev-server-ca');
@@ -112,7 +113,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<K
       nodeName = kwok.nodeName;
     }
     const access = { ...base, adminKubeconfigPath: admin.path, ...(nodeName ? { nodeName } : {}) };
-    return { profile, access, admin, kubeconfigFor, stop };
+    return { profile, access, admin, processes: [...started], kubeconfigFor, stop };
   } catch (error) {
     await stop();
     throw error;
