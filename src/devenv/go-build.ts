@@ -43,11 +43,19 @@ export async function buildComponent(component: ServerComponent, targetDir: stri
   const moduleDir = join(WRAPPER_MODULES_DIR, component.moduleDir);
   await mkdir(dirname(targetDir), { recursive: true });
   const staging = await mkdtemp(`${targetDir}.building-`);
-  const packages = Object.values(component.packages) as string[];
+  const packages = Object.entries(component.packages) as [BinaryName, string][];
   try {
     await execFileAsync(
       'go',
-      ['build', '-trimpath', '-ldflags', component.ldflags, '-o', `${staging}/`, ...packages],
+      [
+        'build',
+        '-trimpath',
+        '-ldflags',
+        component.ldflags,
+        '-o',
+        `${staging}/`,
+        ...packages.map(([, pkg]) => pkg),
+      ],
       {
         cwd: moduleDir,
         env: {
@@ -60,6 +68,8 @@ export async function buildComponent(component: ServerComponent, targetDir: stri
         maxBuffer: 64 * 1024 * 1024,
       },
     );
+    for (const [binary, pkg] of packages)
+      await rename(join(staging, goOutputName(pkg)), join(staging, binary));
     await renameUnlessPresent(staging, targetDir);
   } catch (error) {
     const output = (error as { stderr?: string }).stderr ?? String(error);
@@ -78,7 +88,12 @@ async function renameUnlessPresent(from: string, to: string): Promise<void> {
   }
 }
 
-/** Binaries a component builds, by file name. */
-export function binariesOf(component: ServerComponent): BinaryName[] {
-  return Object.keys(component.packages) as BinaryName[];
+/**
+ * The file name `go build -o dir/` gives a main package: its last path element, or the one before a major-version
+ * suffix (`go.etcd.io/etcd/server/v3` → `server`).
+ */
+export function goOutputName(pkg: string): string {
+  const parts = pkg.split('/');
+  const last = parts.at(-1) ?? pkg;
+  return /^v\d+$/.test(last) && parts.length > 1 ? (parts.at(-2) ?? last) : last;
 }

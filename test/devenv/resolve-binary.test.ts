@@ -1,10 +1,13 @@
+import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { BinarySources } from '../../src/devenv/binary-sources.js';
-import { SERVER_COMPONENTS } from '../../src/devenv/components.js';
+import { componentOf, SERVER_COMPONENTS } from '../../src/devenv/components.js';
 import { BinaryNotFoundError } from '../../src/devenv/errors.js';
+import { goOutputName } from '../../src/devenv/go-build.js';
 import { componentCacheDir, resolveBinary } from '../../src/devenv/resolve-binary.js';
 
 /** Writes an executable shell script that prints `versionOutput` (standing in for a binary's `--version`). */
@@ -76,5 +79,29 @@ describe('resolveBinary', () => {
     expect(message).toContain(`${old}/etcd is not a supported version`);
     expect(message).toContain('disabled by STAIRCASE_BUILD_SERVERS');
     expect(message).toContain('KUBEBUILDER_ASSETS');
+  });
+});
+
+describe('goOutputName', () => {
+  it.each([
+    ['k8s.io/kubernetes/cmd/kube-apiserver', 'kube-apiserver'],
+    ['go.etcd.io/etcd/server/v3', 'server'],
+    ['staircase.local/servers/kwok/kwok-stages', 'kwok-stages'],
+  ])('names the binary of %s as go build does: %s', (pkg, name) => {
+    expect(goOutputName(pkg)).toBe(name);
+  });
+});
+
+describe('building from the wrapper Go modules', () => {
+  it.each([
+    ['etcd', ['--version'], /etcd Version: 3\.6\./],
+    ['kwok-stages', [], /kind: Stage/],
+  ] as const)('builds %s into an empty cache, ready to run', async (name, args, expected) => {
+    const sources = { ...(await offlineSources()), allowBuild: true };
+    const resolved = await resolveBinary(name, sources);
+    expect(resolved.origin).toBe('built');
+    expect(resolved.path).toBe(join(componentCacheDir(sources, componentOf(name)), name));
+    const { stdout } = await promisify(execFile)(resolved.path, [...args]);
+    expect(stdout).toMatch(expected);
   });
 });

@@ -1,0 +1,117 @@
+import type { OutcomeKind, RunOutcome, RunReport } from './outcome.js';
+
+/** Timing and guard settings of a resource's control loop. Plain data; part of the workflow's input. */
+export interface LoopConfig {
+  /** After a converged run, look again after this long. */
+  readonly resyncIntervalMs: number;
+  /** After a modifying run, the next run starts no sooner than this (no hot loops). */
+  readonly minModifyDelayMs: number;
+  /** After a run that failed with retries exhausted: first backoff, doubled per failure up to the maximum. */
+  readonly failureBackoffMs: number;
+  readonly maxFailureBackoffMs: number;
+  /** After a permanent failure: next run on the next change, or after this long. */
+  readonly permanentFailureBackoffMs: number;
+  /** This many modifying runs in a row without converging means steps are fighting: back off. */
+  readonly flapLimit: number;
+  readonly flapBackoffMs: number;
+  /** Continue-as-new once history has this many events (Temporal also suggests it at ~4,096). */
+  readonly maxHistoryEvents: number;
+}
+
+/** Defaults for {@link LoopConfig}. */
+export const DEFAULT_LOOP_CONFIG: LoopConfig = {
+  resyncIntervalMs: 5 * 60_000,
+  minModifyDelayMs: 1_000,
+  failureBackoffMs: 10_000,
+  maxFailureBackoffMs: 5 * 60_000,
+  permanentFailureBackoffMs: 30 * 60_000,
+  flapLimit: 20,
+  flapBackoffMs: 5 * 60_000,
+  maxHistoryEvents: 2_000,
+};
+
+/** The control loop's state: everything carried across continue-as-new. */
+export interface LoopState {
+  /** `metadata.uid` of the object this loop reconciles, once seen. */
+  readonly uid?: string;
+  readonly runNumber: number;
+  /** A change arrived that no run has looked at yet. */
+  readonly pendingChange: boolean;
+  readonly consecutiveModifying: number;
+  readonly consecutiveFailures: number;
+  readonly paused: boolean;
+  readonly lastReport?: RunReport;
+  /** Epoch ms of the next planned run, for the query. */
+  readonly nextRunAt?: number;
+}
+
+/** The state of a new loop. */
+export const INITIAL_LOOP_STATE: LoopState = {
+  runNumber: 0,
+  pendingChange: true,
+  consecutiveModifying: 0,
+  consecutiveFailures: 0,
+  paused: false,
+};
+
+/** When to run next, and why. */
+export interface WakeDecision {
+  /** Sleep this long unless a change arrives first. */
+  readonly delayMs: number;
+  /** Whether a change signal may cut the sleep short. False only for the minimum delay after a modification. */
+  readonly wakeOnChange: boolean;
+  /** Steps keep modifying without converging: the loop backs off and reports it. */
+  readonly flapping: boolean;
+}
+
+/**
+ * Decides when the next run happens after `outcome`, given the counters already updated by {@link afterRun}.
+ *
+ * - converged → after the resync interval, or on the next change;
+ * - modified → after the minimum delay (a change does not shorten it); when the flapping guard trips, after the
+ *   flap backoff instead;
+ * - waiting → after the step's delay (capped at the resync interval), or on the next change;
+ * - failed → permanent: on the next change or after the long backoff; otherwise exponential backoff;
+ * - deleted → never (the loop ends; callers do not ask).
+ */
+export function nextWake(outcome: RunOutcome, state: LoopState, config: LoopConfig): WakeDecision {
+  switch (outcome.kind) {
+    case 'converged':
+    case 'deleted':
+      return { delayMs: config.resyncIntervalMs, wakeOnChange: true, flapping: false };
+    case 'modified':
+      return state.consecutiveModifying >= config.flapLimit
+        ? { delayMs: config.flapBackoffMs, wakeOnChange: true, flapping: true }
+        : { delayMs: config.minModifyDelayMs, wakeOnChange: false, flapping: false };
+    case 'waiting':
+      return {
+        delayMs: Math.min(outcome.delayMs ?? config.resyncIntervalMs, config.resyncIntervalMs),
+        wakeOnChange: true,
+        flapping: false,
+      };
+    case 'failed':
+      return {
+        delayMs: outcome.permanent
+          ? config.permanentFailureBackoffMs
+          : Math.min(
+              config.failureBackoffMs * 2 ** Math.max(0, state.consecutiveFailures - 1),
+              config.maxFailureBackoffMs,
+            ),
+        wakeOnChange: true,
+        flapping: false,
+      };
+  }
+}
+
+/** The loop state after a run with `report`: counters updated, the pending change consumed. */
+export function afterRun(state: LoopState, report: RunReport, uid: string | undefined): LoopState {
+  const kind: OutcomeKind = report.outcome.kind;
+  return {
+    ...state,
+    ...(uid === undefined ? {} : { uid }),
+    runNumber: report.runNumber,
+    consecutiveModifying: kind === 'modified' ? state.consecutiveModifying + 1 : 0,
+    consecutiveFailures: kind === 'failed' ? state.consecutiveFailures + 1 : 0,
+    lastReport: report,
+  };
+}

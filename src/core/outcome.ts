@@ -1,0 +1,43 @@
+/**
+ * What a run did. A run ends in exactly one of five outcomes; see DESIGN §3.3.
+ */
+export type RunOutcome =
+  | { readonly kind: 'converged' }
+  | { readonly kind: 'modified'; readonly step: string; readonly reason: string }
+  | { readonly kind: 'waiting'; readonly step: string; readonly reason: string; readonly delayMs?: number }
+  | {
+      readonly kind: 'failed';
+      readonly step?: string;
+      readonly reason: string;
+      /** Permanent: will not heal without a change (invalid spec, a 4xx). Otherwise retries ran out. */
+      readonly permanent: boolean;
+      /** `InvalidSpec`, `PermanentError`, `RetriesExhausted`, or an error class name. */
+      readonly errorType: string;
+    }
+  | { readonly kind: 'deleted' };
+
+/** The kind of a run's outcome. */
+export type OutcomeKind = RunOutcome['kind'];
+
+/** What happened at one step in a run. */
+export interface StepRecord {
+  readonly step: string;
+  /** `fixed`: the check found a difference and the step's apply ran. */
+  readonly result: 'passed' | 'fixed' | 'waiting' | 'failed';
+  readonly reason?: string;
+}
+
+/** One run, as recorded in the workflow's state and shown by its query. */
+export interface RunReport {
+  readonly runNumber: number;
+  readonly generation: number;
+  readonly outcome: RunOutcome;
+  readonly steps: readonly StepRecord[];
+  /** ISO timestamp of the run's start (the run's one clock). */
+  readonly startedAt: string;
+}
+
+/** The step a run stopped at, if any. */
+export function stepOf(outcome: RunOutcome): string | undefined {
+  return 'step' in outcome ? outcome.step : undefined;
+}
