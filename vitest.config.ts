@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/quiet-temporal.ts'],
     // The Temporal worker loads a native module; separate processes are the supported way to run it.
     pool: 'forks',
     testTimeout: 120_000,

@@ -30,7 +30,12 @@ export interface StepDescriptor {
 /** A plan entry: a single step, or a group of read-only checks run side by side and joined. */
 export type PlanEntry =
   | { readonly kind: 'step'; readonly step: StepDescriptor }
-  | { readonly kind: 'parallel'; readonly name: string; readonly steps: readonly StepDescriptor[] };
+  | {
+      readonly kind: 'parallel';
+      readonly name: string;
+      /** Each check with the key its output gets in the joined data. */
+      readonly steps: readonly { readonly key: string; readonly step: StepDescriptor }[];
+    };
 
 /** Which plan a run follows. */
 export type PlanPurpose = 'reconcile' | 'cleanup';

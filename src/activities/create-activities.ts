@@ -1,0 +1,157 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import {
+  type AppliedFix,
+  type EngineActivities,
+  PERMANENT_ERROR_TYPES,
+  type PreparedRun,
+  type PrepareRunInput,
+  type RecordRunInput,
+  type StepCall,
+  type StepCheck,
+} from '../core/activity-contract.js';
+import type { EngineStatus } from '../core/status.js';
+import { type OperatorDefinition, resolveOptions } from '../operator/operator.js';
+import type { ResourceKind, ResourceOf } from '../operator/resource-kind.js';
+import type { AnyStep, StepContext } from '../operator/step.js';
+import { classifyStepError } from './errors.js';
+import { emitEvent, mergeStatus, type RawResource, readResource } from './kube-objects.js';
+import { compilePlan } from './plans.js';
+import { SnapshotCache } from './snapshot-cache.js';
+
+/** Options of {@link createEngineActivities}. */
+export interface EngineActivityOptions<K extends ResourceKind> {
+  readonly operator: OperatorDefinition<K>;
+  /** The worker's identity towards the API server. */
+  readonly kube: KubeConfig;
+  /** Largest step data, in bytes of JSON, allowed through workflow history; default 64 KiB. */
+  readonly maxStepDataBytes?: number;
+}
+
+/**
+ * The engine's activities for one operator: they read the resource, run step checks and applies, and record
+ * status and events. Register them on a worker together with the engine's workflows.
+ */
+export function createEngineActivities<K extends ResourceKind>(
+  options: EngineActivityOptions<K>,
+): EngineActivities {
+  const { operator, kube } = options;
+  const resolved = resolveOptions(operator as OperatorDefinition);
+  const snapshots = new SnapshotCache();
+  const maxData = options.maxStepDataBytes ?? 64 * 1024;
+
+  /** The resource a step call works on, with its validated spec, or a reason why the run is stale. */
+  async function resourceFor(call: StepCall): Promise<ResourceOf<K> | string> {
+    const raw =
+      snapshots.get(call.object.uid, call.object.resourceVersion) ?? (await readResource(kube, call.ref));
+    if (!raw || raw.metadata.uid !== call.object.uid)
+      return 'the object was deleted or replaced during the run';
+    const parsed = operator.kind.parseSpec(raw.spec);
+    if (!parsed.ok) return 'the spec became invalid during the run';
+    return { ...raw, spec: parsed.spec } as ResourceOf<K>;
+  }
+
+  async function locate(call: StepCall): Promise<{ step: AnyStep<K>; context: StepContext<K> } | string> {
+    const resource = await resourceFor(call);
+    if (typeof resource === 'string') return resource;
+    const step = compilePlan(operator, resolved, resource, call.purpose).steps.get(call.step);
+    if (!step) return `step ${call.step} is no longer in the plan`;
+    const info = Context.current().info;
+    const context: StepContext<K> = {
+      resource,
+      ref: call.ref,
+      kube,
+      log: Context.current().log,
+      runStartedAt: new Date(call.runStartedAt),
+      runNumber: call.runNumber,
+      attempt: info.attempt,
+    };
+    return { step, context };
+  }
+
+  return {
+    async prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
+      const raw = await readResource(kube, input.ref);
+      if (!raw) return { kind: 'gone' };
+      snapshots.put(raw);
+      const deleting = raw.metadata.deletionTimestamp !== undefined;
+      if (deleting && (!operator.cleanup || !raw.metadata.finalizers?.includes(resolved.finalizer))) {
+        return { kind: 'gone' };
+      }
+      const version = {
+        uid: raw.metadata.uid,
+        generation: raw.metadata.generation ?? 0,
+        resourceVersion: raw.metadata.resourceVersion ?? '',
+      };
+      const status = engineStatusOf(raw);
+      const parsed = operator.kind.parseSpec(raw.spec);
+      if (!parsed.ok) return { kind: 'invalid', ...version, message: parsed.message, status };
+      const resource = { ...raw, spec: parsed.spec } as ResourceOf<K>;
+      const plan = compilePlan(operator, resolved, resource, deleting ? 'cleanup' : 'reconcile');
+      return { kind: 'ready', ...version, plan: plan.descriptor, status };
+    },
+
+    async checkStep(call: StepCall): Promise<StepCheck> {
+      const located = await locate(call);
+      if (typeof located === 'string') return { kind: 'stale', reason: located };
+      try {
+        const result = await located.step.check(located.context, call.input);
+        if (result.kind === 'passes') assertSmall(call.step, result.data, maxData);
+        if (result.kind === 'needs-fix') assertSmall(call.step, result.fix, maxData);
+        return result;
+      } catch (error) {
+        throw classifyStepError(error);
+      }
+    },
+
+    async applyStep(call: StepCall & { readonly fix: unknown }): Promise<AppliedFix> {
+      const located = await locate(call);
+      if (typeof located === 'string') throw new Error(`cannot apply: ${located}`);
+      const { step, context } = located;
+      if (!step.apply)
+        throw ApplicationFailure.nonRetryable(`step ${call.step} has no apply`, 'StepHasNoApply');
+      try {
+        const result = await step.apply(context, call.input, call.fix);
+        return {
+          ...(result?.message ? { message: result.message } : {}),
+          ...(result?.status ? { status: result.status } : {}),
+        };
+      } catch (error) {
+        throw classifyStepError(error);
+      }
+    },
+
+    async recordRun(input: RecordRunInput): Promise<void> {
+      if (input.status || input.operatorStatus) {
+        // A merge patch keeps keys it does not mention: clear the step explicitly once the run converged.
+        const clearStep = input.status && input.status.currentStep === undefined ? { currentStep: null } : {};
+        await mergeStatus(kube, input.ref, input.uid, {
+          ...input.operatorStatus,
+          ...input.status,
+          ...clearStep,
+        });
+      }
+      if (input.event) await emitEvent(kube, input.ref, input.uid, input.event);
+    },
+  };
+}
+
+function engineStatusOf(raw: RawResource): Partial<EngineStatus> {
+  const status = (raw.status ?? {}) as Partial<EngineStatus>;
+  return {
+    ...(status.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
+    ...(status.phase !== undefined ? { phase: status.phase } : {}),
+    ...(status.currentStep !== undefined ? { currentStep: status.currentStep } : {}),
+    conditions: status.conditions ?? [],
+  };
+}
+
+function assertSmall(step: string, data: unknown, maxBytes: number): void {
+  const size = data === undefined ? 0 : Buffer.byteLength(JSON.stringify(data));
+  if (size > maxBytes) {
+    throw ApplicationFailure.nonRetryable(
+      `step ${step} passed ${size} bytes of data; at most ${maxBytes} go through workflow history — pass names and references, not objects`,
+      PERMANENT_ERROR_TYPES.dataTooLarge,
+    );
+  }
+}

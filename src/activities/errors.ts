@@ -1,0 +1,48 @@
+import { ApiException } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/activity';
+import { PERMANENT_ERROR_TYPES } from '../core/activity-contract.js';
+import { PermanentError } from '../operator/errors.js';
+
+/** Kubernetes API status codes that will not heal by retrying the same request. */
+const PERMANENT_STATUS_CODES = new Set([400, 401, 403, 405, 406, 413, 415, 422]);
+
+/**
+ * Turns an error thrown by step code into what Temporal should do with it: a non-retryable failure for
+ * {@link PermanentError} and for Kubernetes answers that will not heal; the error itself (retried) otherwise.
+ */
+export function classifyStepError(error: unknown): unknown {
+  if (error instanceof PermanentError) {
+    return ApplicationFailure.create({
+      message: error.message,
+      type: error.reason ?? PERMANENT_ERROR_TYPES.permanent,
+      nonRetryable: true,
+      cause: error,
+    });
+  }
+  if (error instanceof ApiException && PERMANENT_STATUS_CODES.has(error.code)) {
+    return ApplicationFailure.create({
+      message: `the Kubernetes API rejected a request (HTTP ${error.code}): ${kubeMessage(error)}`,
+      type: PERMANENT_ERROR_TYPES.kubernetes,
+      nonRetryable: true,
+    });
+  }
+  return error;
+}
+
+/** The `message` of a Kubernetes Status body, or the raw body. */
+export function kubeMessage(error: ApiException<unknown>): string {
+  const body = error.body;
+  if (typeof body === 'string') {
+    try {
+      return (JSON.parse(body) as { message?: string }).message ?? body;
+    } catch {
+      return body;
+    }
+  }
+  return (body as { message?: string } | undefined)?.message ?? String(body);
+}
+
+/** True when `error` is a Kubernetes 404. */
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ApiException && error.code === 404;
+}

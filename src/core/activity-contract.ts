@@ -1,0 +1,100 @@
+import type { CheckResult } from './check-result.js';
+import type { PlanDescriptor, PlanPurpose } from './plan-descriptor.js';
+import type { ResourceRef } from './resource-ref.js';
+import type { EngineStatus } from './status.js';
+
+/**
+ * The engine's activities as the workflow sees them (types only; the worker implements them in
+ * `src/activities`). Every payload is small: references and step data, never whole objects.
+ */
+export interface EngineActivities {
+  /** Reads the resource, validates its spec and chooses this run's plan. */
+  prepareRun(input: PrepareRunInput): Promise<PreparedRun>;
+  /** Runs one step's read-only check. */
+  checkStep(call: StepCall): Promise<StepCheck>;
+  /** Runs one step's apply: the run's one modification. */
+  applyStep(call: StepCall & { readonly fix: unknown }): Promise<AppliedFix>;
+  /** Writes status and emits a Kubernetes Event. Best-effort: the workflow ignores its failure. */
+  recordRun(input: RecordRunInput): Promise<void>;
+}
+
+/** Input of {@link EngineActivities.prepareRun}. */
+export interface PrepareRunInput {
+  readonly ref: ResourceRef;
+  readonly runNumber: number;
+}
+
+/** What a run starts from. */
+export type PreparedRun =
+  /** The object does not exist (any more). */
+  | { readonly kind: 'gone' }
+  | (ObjectVersion & {
+      readonly kind: 'invalid';
+      readonly message: string;
+      readonly status: Partial<EngineStatus>;
+    })
+  | (ObjectVersion & {
+      readonly kind: 'ready';
+      readonly plan: PlanDescriptor;
+      /** The engine-owned status currently on the object. */
+      readonly status: Partial<EngineStatus>;
+    });
+
+/** Which version of the object a run works on. */
+export interface ObjectVersion {
+  readonly uid: string;
+  readonly generation: number;
+  readonly resourceVersion: string;
+}
+
+/** Identifies one step call within one run. */
+export interface StepCall {
+  readonly ref: ResourceRef;
+  readonly object: ObjectVersion;
+  readonly purpose: PlanPurpose;
+  readonly step: string;
+  readonly input: unknown;
+  readonly runNumber: number;
+  /** ISO time of the run's start: the run's one clock. */
+  readonly runStartedAt: string;
+}
+
+/**
+ * A check's verdict, or `stale`: the object changed since the run started so much that the step is no longer in
+ * its plan; the run stops and a new one starts from the fresh state.
+ */
+export type StepCheck = CheckResult<unknown, unknown> | { readonly kind: 'stale'; readonly reason: string };
+
+/** What an apply reports. */
+export interface AppliedFix {
+  readonly message?: string;
+  readonly status?: Readonly<Record<string, unknown>>;
+}
+
+/** A Kubernetes Event to emit. */
+export interface EventNote {
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Input of {@link EngineActivities.recordRun}. */
+export interface RecordRunInput {
+  readonly ref: ResourceRef;
+  readonly uid: string;
+  /** The engine's status, or absent to leave it as it is. */
+  readonly status?: EngineStatus;
+  /** Operator-owned status fields returned by the apply. */
+  readonly operatorStatus?: Readonly<Record<string, unknown>>;
+  readonly event?: EventNote;
+}
+
+/** Error type names the activities use for non-retryable failures. */
+export const PERMANENT_ERROR_TYPES = {
+  /** A step threw `PermanentError`. */
+  permanent: 'PermanentError',
+  /** The Kubernetes API answered with a status that will not heal (400, 401, 403, 405, 422). */
+  kubernetes: 'KubernetesRejected',
+  /** A step's data is too large to pass through workflow history. */
+  dataTooLarge: 'StepDataTooLarge',
+} as const;

@@ -1,0 +1,77 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { CheckResult } from '../core/check-result.js';
+import type { RetrySpec } from '../core/plan-descriptor.js';
+import type { ResourceRef } from '../core/resource-ref.js';
+import type { ResourceKind, ResourceOf, StatusOf } from './resource-kind.js';
+
+/** A structured logger (the Temporal activity logger on a worker). */
+export interface StepLogger {
+  debug(message: string, attributes?: Record<string, unknown>): void;
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
+}
+
+/** What a step's `check` and `apply` get besides their input. */
+export interface StepContext<K extends ResourceKind> {
+  /** The resource as read at the start of this run, with a validated spec. */
+  readonly resource: ResourceOf<K>;
+  readonly ref: ResourceRef;
+  /** A client configuration with the worker's identity. */
+  readonly kube: KubeConfig;
+  readonly log: StepLogger;
+  /** The run's one clock: every step of a run sees the same time. */
+  readonly runStartedAt: Date;
+  readonly runNumber: number;
+  /** 1 for the first attempt of this activity, 2 for its first retry, … */
+  readonly attempt: number;
+}
+
+/** What an `apply` may return. */
+export interface ApplyResult<K extends ResourceKind> {
+  /** What was done, for the Kubernetes Event and the run's history: "created ConfigMap web-content". */
+  readonly message?: string;
+  /** Operator-owned status fields to merge in after the run. Best-effort: nothing may depend on it being written. */
+  readonly status?: Partial<StatusOf<K>>;
+}
+
+/** Timeout and retry overrides of a step's check or apply. */
+export interface StepPolicy {
+  readonly timeoutMs?: number;
+  readonly retry?: Partial<RetrySpec>;
+}
+
+/**
+ * One step of a plan: it checks one fact and, when the fact does not hold, may apply one fix.
+ *
+ * Guarantees: the engine runs at most one `apply` per run, and only right after this step's own `check` said
+ * `needsFix` in the same run. A step without `apply` can never modify.
+ * Caveats: `check` must be read-only. `apply` must be idempotent: Temporal may run it again after a crash or a
+ * timeout, even when the first attempt succeeded. Data passed between steps is recorded in the workflow history:
+ * keep it small (names and references, never whole objects).
+ * Errors: throw {@link PermanentError} when retrying cannot help; anything else is retried with `retry`.
+ */
+export interface Step<K extends ResourceKind, In, Out, Fix = unknown> {
+  /** Stable name: it labels activities and conditions, and changing it changes the workflow's history. */
+  readonly name: string;
+  check(context: StepContext<K>, input: In): Promise<CheckResult<Out, Fix>> | CheckResult<Out, Fix>;
+  apply?(
+    context: StepContext<K>,
+    input: In,
+    fix: Fix,
+  ): Promise<ApplyResult<K> | undefined> | ApplyResult<K> | undefined;
+  readonly checkPolicy?: StepPolicy;
+  readonly applyPolicy?: StepPolicy;
+}
+
+/** A step that can only check (allowed in parallel groups). */
+export type CheckOnlyStep<K extends ResourceKind, In, Out> = Omit<
+  Step<K, In, Out, never>,
+  'apply' | 'applyPolicy'
+> & {
+  readonly apply?: undefined;
+};
+
+/** A step of any input and output, as stored in a plan. */
+// biome-ignore lint/suspicious/noExplicitAny: plans hold steps of heterogeneous types; the builder checks them.
+export type AnyStep<K extends ResourceKind> = Step<K, any, any, any>;

@@ -1,0 +1,67 @@
+import type { LoopState, WakeDecision } from '../core/loop.js';
+import type { ResourceRef } from '../core/resource-ref.js';
+import { displayName } from '../core/resource-ref.js';
+import type { ResourceDescription } from './contract.js';
+
+/** What the loop knows, for {@link describeLoop}. */
+export interface LoopView {
+  readonly ref: ResourceRef;
+  readonly state: LoopState;
+  readonly wake: WakeDecision;
+  readonly running: boolean;
+  readonly currentStep?: string;
+}
+
+/** The answer to the `describe` query. */
+export function describeLoop(view: LoopView): ResourceDescription {
+  const { state } = view;
+  const last = state.lastReport;
+  const outcome = last?.outcome;
+  const lastStep = outcome && 'step' in outcome ? outcome.step : undefined;
+  const currentStep = view.running ? view.currentStep : lastStep;
+  const lastError = outcome?.kind === 'failed' ? outcome.reason : undefined;
+  return {
+    ref: view.ref,
+    phase: state.paused ? 'Paused' : phaseOf(view),
+    paused: state.paused,
+    runNumber: state.runNumber,
+    ...(currentStep ? { currentStep } : {}),
+    ...(last ? { lastRun: last } : {}),
+    ...(lastError ? { lastError } : {}),
+    ...(state.nextRunAt !== undefined && !view.running && !state.paused
+      ? { nextRunAt: new Date(state.nextRunAt).toISOString() }
+      : {}),
+    consecutiveModifyingRuns: state.consecutiveModifying,
+    consecutiveFailedRuns: state.consecutiveFailures,
+    flapping: view.wake.flapping,
+  };
+}
+
+function phaseOf(view: LoopView): ResourceDescription['phase'] {
+  const outcome = view.state.lastReport?.outcome;
+  if (!outcome) return 'Pending';
+  if (view.wake.flapping) return 'Stalled';
+  switch (outcome.kind) {
+    case 'converged':
+    case 'deleted':
+      return 'Ready';
+    case 'modified':
+      return 'Progressing';
+    case 'waiting':
+      return 'Waiting';
+    case 'failed':
+      return 'Failed';
+  }
+}
+
+/** One line for the Temporal UI's "current details". */
+export function detailsText(state: LoopState, wake: WakeDecision, ref?: ResourceRef): string {
+  const outcome = state.lastReport?.outcome;
+  const where = ref ? `${displayName(ref)}: ` : '';
+  if (state.paused) return `${where}paused after run ${state.runNumber}`;
+  if (!outcome) return `${where}starting`;
+  const step = 'step' in outcome && outcome.step ? ` at step ${outcome.step}` : '';
+  const reason = 'reason' in outcome ? ` (${outcome.reason})` : '';
+  const flap = wake.flapping ? ' — flapping, backing off' : '';
+  return `${where}run ${state.runNumber}: ${outcome.kind}${step}${reason}${flap}; next run in ${Math.round(wake.delayMs / 1000)} s or on change`;
+}

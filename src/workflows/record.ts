@@ -1,0 +1,63 @@
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { EventNote, RecordRunInput } from '../core/activity-contract.js';
+import type { RunOutcome } from '../core/outcome.js';
+import type { ResourceRef } from '../core/resource-ref.js';
+import { SEARCH_ATTRIBUTES } from '../core/search-attributes.js';
+import type { EngineStatus } from '../core/status.js';
+import type { RunResult } from './run.js';
+import { recordRun } from './step-calls.js';
+
+/**
+ * Records a run: status and event on the object (best-effort, skipped when nothing changed) and the phase and
+ * step search attributes (only when they changed, to keep history small).
+ */
+export async function recordOutcome(
+  ref: ResourceRef,
+  result: RunResult,
+  status: EngineStatus,
+): Promise<void> {
+  updateSearchAttributes(status);
+  const event = eventFor(result.outcome);
+  const statusChanged = !sameStatus(result.previousStatus, status);
+  if (!statusChanged && !event && !result.operatorStatus) return;
+  const input: RecordRunInput = {
+    ref,
+    uid: result.object?.uid ?? '',
+    ...(statusChanged ? { status } : {}),
+    ...(result.operatorStatus ? { operatorStatus: result.operatorStatus } : {}),
+    ...(event ? { event } : {}),
+  };
+  try {
+    await recordRun(input);
+  } catch {
+    // Status and events are best-effort by design (DESIGN §1): nothing depends on them.
+  }
+}
+
+function updateSearchAttributes(status: EngineStatus): void {
+  const current = workflowInfo().typedSearchAttributes;
+  const step = status.currentStep ?? '';
+  const changes = [];
+  if (current.get(SEARCH_ATTRIBUTES.phase) !== status.phase)
+    changes.push({ key: SEARCH_ATTRIBUTES.phase, value: status.phase });
+  if (current.get(SEARCH_ATTRIBUTES.step) !== step)
+    changes.push({ key: SEARCH_ATTRIBUTES.step, value: step });
+  if (changes.length > 0) upsertSearchAttributes(changes);
+}
+
+function eventFor(outcome: RunOutcome): EventNote | undefined {
+  if (outcome.kind === 'modified') {
+    return { type: 'Normal', reason: 'StepApplied', message: `step ${outcome.step}: ${outcome.reason}` };
+  }
+  if (outcome.kind === 'failed') {
+    const where = outcome.step ? `step ${outcome.step}: ` : '';
+    return { type: 'Warning', reason: outcome.errorType, message: `${where}${outcome.reason}` };
+  }
+  return undefined;
+}
+
+function sameStatus(before: Partial<EngineStatus>, after: EngineStatus): boolean {
+  const comparable = (s: Partial<EngineStatus>) =>
+    JSON.stringify([s.observedGeneration, s.phase, s.currentStep ?? '', s.conditions ?? []]);
+  return comparable(before) === comparable(after);
+}

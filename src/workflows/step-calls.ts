@@ -1,0 +1,74 @@
+import {
+  type ActivityOptions,
+  type LocalActivityOptions,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
+import type {
+  AppliedFix,
+  EngineActivities,
+  PreparedRun,
+  RecordRunInput,
+  StepCall,
+  StepCheck,
+} from '../core/activity-contract.js';
+import type { ActivityPolicy, StepDescriptor } from '../core/plan-descriptor.js';
+import type { ResourceRef } from '../core/resource-ref.js';
+
+const READ_POLICY: LocalActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '500ms',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 5,
+  },
+};
+
+// Reads and checks are local activities: one marker event each instead of three events, which keeps a
+// converged run's history small. Applies are regular activities with their own durable retries.
+const local = proxyLocalActivities<EngineActivities>(READ_POLICY);
+const remote = proxyActivities<EngineActivities>({ startToCloseTimeout: '2 minutes' });
+
+function options(policy: ActivityPolicy, summary: string): ActivityOptions & LocalActivityOptions {
+  const { retry } = policy;
+  return {
+    startToCloseTimeout: policy.startToCloseTimeoutMs,
+    retry: {
+      initialInterval: retry.initialIntervalMs,
+      backoffCoefficient: retry.backoffCoefficient,
+      maximumInterval: retry.maximumIntervalMs,
+      maximumAttempts: retry.maximumAttempts,
+    },
+    summary,
+  };
+}
+
+/** Reads the resource and chooses the run's plan (local activity, labelled "prepare run N"). */
+export function prepareRun(ref: ResourceRef, runNumber: number): Promise<PreparedRun> {
+  return local.prepareRun.executeWithOptions({ ...READ_POLICY, summary: `prepare run ${runNumber}` }, [
+    { ref, runNumber },
+  ]);
+}
+
+/** Runs a step's check as a local activity labelled "check <step>". */
+export function checkStep(step: StepDescriptor, call: StepCall): Promise<StepCheck> {
+  return local.checkStep.executeWithOptions(options(step.check, `check ${step.name}`), [call]);
+}
+
+/** Runs a step's apply as a regular activity labelled "apply <step>". */
+export function applyStep(step: StepDescriptor, call: StepCall, fix: unknown): Promise<AppliedFix> {
+  return remote.applyStep.executeWithOptions(options(step.apply, `apply ${step.name}`), [{ ...call, fix }]);
+}
+
+/** Writes status and emits an event (local activity, few attempts: it is best-effort). */
+export function recordRun(input: RecordRunInput): Promise<void> {
+  return local.recordRun.executeWithOptions(
+    {
+      startToCloseTimeout: '15 seconds',
+      retry: { initialInterval: '500ms', maximumAttempts: 3 },
+      summary: 'record run',
+    },
+    [input],
+  );
+}

@@ -1,0 +1,150 @@
+import { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { onTestFinished, vi } from 'vitest';
+import { type LoopTarget, signalChange } from '../../src/client/reconcile-client.js';
+import type { ResourceRef } from '../../src/core/resource-ref.js';
+import { type OperatorDefinition, resolveOptions } from '../../src/operator/operator.js';
+import type { ResourceKind } from '../../src/operator/resource-kind.js';
+import { createEngineWorker, engineWorkflowsPath } from '../../src/worker/create-worker.js';
+import { describeQuery, type ResourceDescription } from '../../src/workflows/contract.js';
+import { adminKubeConfig } from './kube.js';
+import { temporalClient, uniqueTaskQueue, workerConnection } from './temporal.js';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The engine's workflow bundle, built once per test file. */
+export function engineBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: engineWorkflowsPath(), logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+/** Installs a kind's generated CRD (idempotent) and waits until it is Established. */
+export async function installKind(kind: ResourceKind): Promise<void> {
+  const api = adminKubeConfig().makeApiClient(ApiextensionsV1Api);
+  const crd = kind.crd();
+  const name = crd.metadata?.name ?? '';
+  await api.createCustomResourceDefinition({ body: crd }).catch((error: { code?: number }) => {
+    if (error.code !== 409) throw error;
+  });
+  await vi.waitFor(
+    async () => {
+      const current = await api.readCustomResourceDefinition({ name });
+      if (!current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) {
+        throw new Error(`${name} not Established`);
+      }
+    },
+    { timeout: 30_000 },
+  );
+}
+
+/** A running engine for one test: a worker on its own task queue, and a client. */
+export interface TestEngine {
+  readonly client: Client;
+  readonly target: LoopTarget;
+  readonly worker: Worker;
+  /** Signals a change to the resource's loop (starting it if needed), as the watcher would. */
+  signal(ref: ResourceRef, reason?: string): Promise<WorkflowHandle>;
+  /** Polls the loop's `describe` query until `predicate` holds. */
+  waitFor(
+    ref: ResourceRef,
+    predicate: (d: ResourceDescription) => boolean,
+    timeoutMs?: number,
+  ): Promise<ResourceDescription>;
+  /** Stops the worker (also done when the test finishes). */
+  stop(): Promise<void>;
+}
+
+/** Starts a worker for `operator` on a fresh task queue; it stops when the current test finishes. */
+export async function startEngine(
+  operator: OperatorDefinition,
+  taskQueue = uniqueTaskQueue('engine'),
+): Promise<TestEngine> {
+  const client = await temporalClient();
+  const worker = await createEngineWorker({
+    operator,
+    connection: await workerConnection(),
+    kube: adminKubeConfig(),
+    taskQueue,
+    workflowBundle: await engineBundle(),
+    tuning: { maxCachedWorkflows: 0 },
+  });
+  const running = worker.run();
+  const stop = async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  };
+  onTestFinished(stop);
+  const target: LoopTarget = { taskQueue, config: resolveOptions(operator).loop };
+  return {
+    client,
+    target,
+    worker,
+    signal: (ref, reason = 'test') => signalChange(client, ref, target, reason),
+    waitFor: (ref, predicate, timeoutMs = 30_000) => waitForDescription(client, ref, predicate, timeoutMs),
+    stop,
+  };
+}
+
+/** Polls the `describe` query of a resource's loop until `predicate` holds. */
+export async function waitForDescription(
+  client: Client,
+  ref: ResourceRef,
+  predicate: (d: ResourceDescription) => boolean,
+  timeoutMs = 30_000,
+): Promise<ResourceDescription> {
+  const { workflowIdFor } = await import('../../src/core/resource-ref.js');
+  const handle = client.workflow.getHandle(workflowIdFor(ref));
+  return vi.waitFor(
+    async () => {
+      const description = await handle.query(describeQuery);
+      if (!predicate(description)) throw new Error(`not yet: ${JSON.stringify(description).slice(0, 400)}`);
+      return description;
+    },
+    { timeout: timeoutMs, interval: 100 },
+  );
+}
+
+/** Creates a custom resource of `kind` and returns its reference. */
+export async function createResource(
+  kind: ResourceKind,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+): Promise<ResourceRef> {
+  await adminKubeConfig()
+    .makeApiClient(CustomObjectsApi)
+    .createNamespacedCustomObject({
+      group: kind.group,
+      version: kind.version,
+      plural: kind.plural,
+      namespace,
+      body: { apiVersion: kind.apiVersion, kind: kind.kind, metadata: { name }, spec },
+    });
+  return kind.ref(name, namespace);
+}
+
+/** Reads a custom resource (undefined when gone). */
+export async function readObject(ref: ResourceRef): Promise<Record<string, any> | undefined> {
+  try {
+    return (await adminKubeConfig()
+      .makeApiClient(CustomObjectsApi)
+      .getNamespacedCustomObject({ ...ref, namespace: ref.namespace ?? '' })) as Record<string, any>;
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Merge-patches a custom resource's spec. */
+export async function patchSpec(ref: ResourceRef, spec: Record<string, unknown>): Promise<void> {
+  const { PatchStrategy, setHeaderOptions } = await import('@kubernetes/client-node');
+  await adminKubeConfig()
+    .makeApiClient(CustomObjectsApi)
+    .patchNamespacedCustomObject(
+      { ...ref, namespace: ref.namespace ?? '', body: { spec } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+}
