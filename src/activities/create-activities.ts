@@ -14,7 +14,7 @@ import type { EngineStatus } from '../core/status.js';
 import { type OperatorDefinition, resolveOptions } from '../operator/operator.js';
 import type { ResourceKind, ResourceOf } from '../operator/resource-kind.js';
 import type { AnyStep, StepContext } from '../operator/step.js';
-import { classifyStepError } from './errors.js';
+import { classifyStepError, isNotFound } from './errors.js';
 import { emitEvent, mergeStatus, type RawResource, readResource } from './kube-objects.js';
 import { compilePlan } from './plans.js';
 import { SnapshotCache } from './snapshot-cache.js';

@@ -27,7 +27,7 @@ type OutputsOf<K extends ResourceKind, In, G> = {
  * Builds a plan whose data flow the compiler checks: each step's input type is the previous step's output type.
  *
  * @example
- * planFor(Website).then(ensureConfigMap).then(ensureDeployment).build()
+ * planFor(Website).step(ensureConfigMap).step(ensureDeployment).build()
  */
 export class PlanBuilder<K extends ResourceKind, Last> {
   private constructor(private readonly items: readonly PlanItem<K>[]) {}
@@ -38,7 +38,7 @@ export class PlanBuilder<K extends ResourceKind, Last> {
   }
 
   /** Appends a step taking the previous step's output. */
-  then<Out, Fix>(step: Step<K, Last, Out, Fix>): PlanBuilder<K, Out> {
+  step<Out, Fix>(step: Step<K, Last, Out, Fix>): PlanBuilder<K, Out> {
     return new PlanBuilder<K, Out>([...this.items, { kind: 'step', step: step as AnyStep<K> }]);
   }
 

@@ -10,8 +10,9 @@ import {
 } from '@temporalio/workflow';
 import { afterRun, INITIAL_LOOP_STATE, type LoopState, nextWake, type WakeDecision } from '../core/loop.js';
 import type { RunReport } from '../core/outcome.js';
+import type { ResourceRef } from '../core/resource-ref.js';
 import { SEARCH_ATTRIBUTES } from '../core/search-attributes.js';
-import { type EngineStatus, statusFor } from '../core/status.js';
+import { statusFor } from '../core/status.js';
 import {
   changedSignal,
   describeQuery,
@@ -32,70 +33,115 @@ import { executeRun, type RunResult } from './run.js';
  * workflow; continue-as-new carries the loop's state after handlers have finished.
  */
 export async function reconcileWorkflow(input: ReconcileInput): Promise<RunReport | undefined> {
-  const { ref, config } = input;
-  let state: LoopState = input.state ?? INITIAL_LOOP_STATE;
-  let wake: WakeDecision = { delayMs: 0, wakeOnChange: true, flapping: false };
-  let requestedRuns = 0;
-  let completedRuns = 0;
-  let currentStep: string | undefined;
-  let running = false;
+  const loop = new ReconcileLoop(input);
+  loop.installHandlers();
+  for (;;) {
+    await loop.sleepUntilDue();
+    if (!loop.due()) continue;
+    const report = await loop.runOnce();
+    if (report.outcome.kind === 'deleted') {
+      await condition(allHandlersFinished);
+      return report;
+    }
+    if (
+      workflowInfo().continueAsNewSuggested ||
+      workflowInfo().historyLength >= input.config.maxHistoryEvents
+    ) {
+      await condition(allHandlersFinished);
+      return await continueAsNew<typeof reconcileWorkflow>({
+        ref: input.ref,
+        config: input.config,
+        state: loop.state,
+      });
+    }
+  }
+}
 
-  setHandler(changedSignal, (notice) => {
-    log.debug('change signalled', { reason: notice.reason });
-    state = { ...state, pendingChange: true };
-  });
-  setHandler(pauseSignal, () => {
-    state = { ...state, paused: true };
-  });
-  setHandler(resumeSignal, () => {
-    state = { ...state, paused: false, pendingChange: true };
-  });
-  setHandler(describeQuery, () =>
-    describeLoop({ ref, state, wake, running, ...(currentStep ? { currentStep } : {}) }),
-  );
-  setHandler(
-    reconcileNowUpdate,
-    async () => {
-      requestedRuns += 1;
-      const target = completedRuns;
-      await condition(() => completedRuns > target);
-      return state.lastReport as RunReport;
-    },
-    {
-      validator: () => {
-        if (state.paused) throw new Error('the resource is paused; resume it first');
-      },
-    },
-  );
-  // Usually set by the starter (signalWithStart); set here only for loops started without them.
-  if (workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTES.kind) === undefined) {
-    upsertSearchAttributes([
-      { key: SEARCH_ATTRIBUTES.kind, value: ref.kind },
-      { key: SEARCH_ATTRIBUTES.namespace, value: ref.namespace ?? '' },
-      { key: SEARCH_ATTRIBUTES.name, value: ref.name },
-    ]);
+/** The loop's mutable state and its steps; one instance per workflow run. */
+class ReconcileLoop {
+  state: LoopState;
+  private wake: WakeDecision = { delayMs: 0, wakeOnChange: true, flapping: false };
+  private requestedRuns = 0;
+  private completedRuns = 0;
+  private currentStep: string | undefined;
+  private running = false;
+
+  constructor(private readonly input: ReconcileInput) {
+    this.state = input.state ?? INITIAL_LOOP_STATE;
   }
 
-  for (;;) {
-    setCurrentDetails(detailsText(state, wake, ref));
-    const woken = () => requestedRuns > 0 || (!state.paused && wake.wakeOnChange && state.pendingChange);
-    if (state.paused) await condition(() => !state.paused || requestedRuns > 0);
-    else if (!woken()) {
-      state = { ...state, nextRunAt: Date.now() + wake.delayMs };
-      await condition(woken, wake.delayMs);
-    }
-    if (state.paused && requestedRuns === 0) continue;
+  private get ref(): ResourceRef {
+    return this.input.ref;
+  }
 
-    running = true;
-    const runNumber = state.runNumber + 1;
-    const startedAt = new Date().toISOString();
-    const { nextRunAt: _planned, ...rest } = state;
-    state = { ...rest, pendingChange: false };
-    const result = await executeRun(ref, runNumber, startedAt, (step) => {
-      currentStep = step;
+  installHandlers(): void {
+    setHandler(changedSignal, (notice) => {
+      log.debug('change signalled', { reason: notice.reason });
+      this.state = { ...this.state, pendingChange: true };
     });
-    running = false;
-    currentStep = undefined;
+    setHandler(pauseSignal, () => {
+      this.state = { ...this.state, paused: true };
+    });
+    setHandler(resumeSignal, () => {
+      this.state = { ...this.state, paused: false, pendingChange: true };
+    });
+    setHandler(describeQuery, () =>
+      describeLoop({
+        ref: this.ref,
+        state: this.state,
+        wake: this.wake,
+        running: this.running,
+        ...(this.currentStep ? { currentStep: this.currentStep } : {}),
+      }),
+    );
+    setHandler(reconcileNowUpdate, () => this.reconcileNow(), {
+      validator: () => {
+        if (this.state.paused) throw new Error('the resource is paused; resume it first');
+      },
+    });
+    // Usually set by the starter (signalWithStart); set here only for loops started without them.
+    if (workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTES.kind) === undefined) {
+      upsertSearchAttributes([
+        { key: SEARCH_ATTRIBUTES.kind, value: this.ref.kind },
+        { key: SEARCH_ATTRIBUTES.namespace, value: this.ref.namespace ?? '' },
+        { key: SEARCH_ATTRIBUTES.name, value: this.ref.name },
+      ]);
+    }
+  }
+
+  /** True when a run should start now. */
+  due(): boolean {
+    if (this.requestedRuns > 0) return true;
+    return !this.state.paused && this.wake.wakeOnChange && this.state.pendingChange;
+  }
+
+  /** Sleeps until a run is due: a change, a "reconcile now", a resume, or the planned time. */
+  async sleepUntilDue(): Promise<void> {
+    setCurrentDetails(detailsText(this.state, this.wake, this.ref));
+    if (this.state.paused) {
+      await condition(() => !this.state.paused || this.requestedRuns > 0);
+      return;
+    }
+    if (this.due()) return;
+    this.state = { ...this.state, nextRunAt: Date.now() + this.wake.delayMs };
+    const woken = await condition(() => this.due() || this.state.paused, this.wake.delayMs);
+    // The planned time came: that run is due even without a change.
+    if (!woken) this.state = { ...this.state, pendingChange: true };
+    if (!woken && !this.wake.wakeOnChange) this.wake = { ...this.wake, wakeOnChange: true };
+  }
+
+  /** Executes one run, records it, and plans the next. */
+  async runOnce(): Promise<RunReport> {
+    this.running = true;
+    const runNumber = this.state.runNumber + 1;
+    const startedAt = new Date().toISOString();
+    const { nextRunAt: _planned, ...rest } = this.state;
+    this.state = { ...rest, pendingChange: false };
+    const result = await executeRun(this.ref, runNumber, startedAt, (step) => {
+      this.currentStep = step;
+    });
+    this.running = false;
+    this.currentStep = undefined;
     const report: RunReport = {
       runNumber,
       generation: result.object?.generation ?? 0,
@@ -103,51 +149,42 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunRepor
       steps: result.steps,
       startedAt,
     };
-    state = nextState(state, report, result);
-    wake = result.changedDuringRun
+    this.state = nextState(this.state, report, result);
+    this.wake = result.changedDuringRun
       ? { delayMs: 0, wakeOnChange: true, flapping: false }
-      : nextWake(result.outcome, state, config);
-    await record(ref, result, report, wake, startedAt);
-    requestedRuns = 0;
-    completedRuns += 1;
+      : nextWake(result.outcome, this.state, this.input.config);
+    await this.record(result, report, startedAt);
+    this.requestedRuns = 0;
+    this.completedRuns += 1;
+    return report;
+  }
 
-    if (result.outcome.kind === 'deleted') {
-      await condition(allHandlersFinished);
-      return report;
-    }
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= config.maxHistoryEvents) {
-      await condition(allHandlersFinished);
-      return await continueAsNew<typeof reconcileWorkflow>({ ref, config, state });
-    }
+  private async reconcileNow(): Promise<RunReport> {
+    this.requestedRuns += 1;
+    const target = this.completedRuns;
+    await condition(() => this.completedRuns > target);
+    return this.state.lastReport as RunReport;
+  }
+
+  private async record(result: RunResult, report: RunReport, startedAt: string): Promise<void> {
+    if (!result.object) return;
+    const status = statusFor({
+      outcome: result.outcome,
+      generation: report.generation,
+      deleting: result.purpose === 'cleanup',
+      flapping: this.wake.flapping,
+      previous: result.previousStatus.conditions ?? [],
+      now: startedAt,
+    });
+    await recordOutcome(this.ref, result, status);
   }
 }
 
 function nextState(state: LoopState, report: RunReport, result: RunResult): LoopState {
   const uid = result.object?.uid;
   // The same name deleted and recreated is a new object: its counters start afresh.
-  const base =
-    uid !== undefined && state.uid !== undefined && uid !== state.uid
-      ? { ...INITIAL_LOOP_STATE, paused: state.paused }
-      : state;
+  const replaced = uid !== undefined && state.uid !== undefined && uid !== state.uid;
+  const base = replaced ? { ...INITIAL_LOOP_STATE, paused: state.paused } : state;
   const next = afterRun(base, report, uid);
   return result.changedDuringRun ? { ...next, pendingChange: true } : next;
-}
-
-async function record(
-  ref: ReconcileInput['ref'],
-  result: RunResult,
-  report: RunReport,
-  wake: WakeDecision,
-  startedAt: string,
-): Promise<void> {
-  if (!result.object) return;
-  const status: EngineStatus = statusFor({
-    outcome: result.outcome,
-    generation: report.generation,
-    deleting: result.purpose === 'cleanup',
-    flapping: wake.flapping,
-    previous: result.previousStatus.conditions ?? [],
-    now: startedAt,
-  });
-  await recordOutcome(ref, result, status);
 }

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TemporalFailure } from '@temporalio/workflow';
 import type { EngineActivities, ObjectVersion, StepCall, StepCheck } from '../core/activity-contract.js';
 import type { RunOutcome, StepRecord } from '../core/outcome.js';
 import type { PlanDescriptor, PlanEntry, PlanPurpose, StepDescriptor } from '../core/plan-descriptor.js';
@@ -181,10 +181,11 @@ async function settle(
 }
 
 function failure(error: unknown, step: string | undefined): Walk {
-  if (!(error instanceof ActivityFailure)) throw error;
-  const cause = error.cause;
+  // Regular activities fail with an ActivityFailure wrapping the cause; local ones may surface the cause itself.
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (!(cause instanceof TemporalFailure)) throw error;
   const permanent = cause instanceof ApplicationFailure && cause.nonRetryable === true;
-  const reason = cause?.message ?? error.message;
+  const reason = cause.message;
   const errorType = permanent ? (cause.type ?? 'PermanentError') : 'RetriesExhausted';
   const outcome: RunOutcome = { kind: 'failed', reason, permanent, errorType, ...(step ? { step } : {}) };
   return { outcome, steps: [], changedDuringRun: false };

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
-import { createResource, installKind, readObject, startEngine } from '../support/engine.js';
+import { conditionOf, createResource, installKind, readObject, startEngine } from '../support/engine.js';
 import { runsInHistory } from '../support/history.js';
 import { createTestNamespace } from '../support/kube.js';
 import { Stack, stackOperator } from './fixtures/test-operator.js';
@@ -25,8 +25,11 @@ describe('the reconcile loop', () => {
     ]);
 
     const object = await readObject(ref);
-    const ready = object?.status?.conditions?.find((c: { type: string }) => c.type === 'Ready');
-    expect(ready).toMatchObject({ status: 'True', reason: 'Converged', observedGeneration: 1 });
+    expect(conditionOf(object, 'Ready')).toMatchObject({
+      status: 'True',
+      reason: 'Converged',
+      observedGeneration: 1,
+    });
     expect(object?.status).toMatchObject({ phase: 'Ready', observedGeneration: 1, lastApplied: 'c' });
     expect(object?.status?.currentStep).toBeUndefined();
   });

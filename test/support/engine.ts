@@ -1,9 +1,15 @@
-import { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import {
+  ApiextensionsV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { onTestFinished, vi } from 'vitest';
 import { type LoopTarget, signalChange } from '../../src/client/reconcile-client.js';
-import type { ResourceRef } from '../../src/core/resource-ref.js';
+import { type ResourceRef, workflowIdFor } from '../../src/core/resource-ref.js';
+import type { Condition, EngineStatus } from '../../src/core/status.js';
 import { type OperatorDefinition, resolveOptions } from '../../src/operator/operator.js';
 import type { ResourceKind } from '../../src/operator/resource-kind.js';
 import { createEngineWorker, engineWorkflowsPath } from '../../src/worker/create-worker.js';
@@ -95,7 +101,6 @@ export async function waitForDescription(
   predicate: (d: ResourceDescription) => boolean,
   timeoutMs = 30_000,
 ): Promise<ResourceDescription> {
-  const { workflowIdFor } = await import('../../src/core/resource-ref.js');
   const handle = client.workflow.getHandle(workflowIdFor(ref));
   return vi.waitFor(
     async () => {
@@ -126,12 +131,24 @@ export async function createResource(
   return kind.ref(name, namespace);
 }
 
+/** A custom resource as the tests look at it. */
+export interface TestObject {
+  readonly metadata: { readonly uid: string; readonly generation?: number; readonly finalizers?: string[] };
+  readonly spec: Record<string, unknown>;
+  readonly status?: Partial<EngineStatus> & Record<string, unknown>;
+}
+
+/** The condition of `type` on an object, if any. */
+export function conditionOf(object: TestObject | undefined, type: string): Condition | undefined {
+  return object?.status?.conditions?.find((c) => c.type === type);
+}
+
 /** Reads a custom resource (undefined when gone). */
-export async function readObject(ref: ResourceRef): Promise<Record<string, any> | undefined> {
+export async function readObject(ref: ResourceRef): Promise<TestObject | undefined> {
   try {
     return (await adminKubeConfig()
       .makeApiClient(CustomObjectsApi)
-      .getNamespacedCustomObject({ ...ref, namespace: ref.namespace ?? '' })) as Record<string, any>;
+      .getNamespacedCustomObject({ ...ref, namespace: ref.namespace ?? '' })) as TestObject;
   } catch (error) {
     if ((error as { code?: number }).code === 404) return undefined;
     throw error;
@@ -140,7 +157,6 @@ export async function readObject(ref: ResourceRef): Promise<Record<string, any> 
 
 /** Merge-patches a custom resource's spec. */
 export async function patchSpec(ref: ResourceRef, spec: Record<string, unknown>): Promise<void> {
-  const { PatchStrategy, setHeaderOptions } = await import('@kubernetes/client-node');
   await adminKubeConfig()
     .makeApiClient(CustomObjectsApi)
     .patchNamespacedCustomObject(
