@@ -122,16 +122,22 @@ export function createEngineActivities<K extends ResourceKind>(
     },
 
     async recordRun(input: RecordRunInput): Promise<void> {
-      if (input.status || input.operatorStatus) {
-        // A merge patch keeps keys it does not mention: clear the step explicitly once the run converged.
-        const clearStep = input.status && input.status.currentStep === undefined ? { currentStep: null } : {};
-        await mergeStatus(kube, input.ref, input.uid, {
-          ...input.operatorStatus,
-          ...input.status,
-          ...clearStep,
-        });
+      try {
+        if (input.status || input.operatorStatus) {
+          // A merge patch keeps keys it does not mention: clear the step explicitly once the run converged.
+          const clearStep =
+            input.status && input.status.currentStep === undefined ? { currentStep: null } : {};
+          await mergeStatus(kube, input.ref, input.uid, {
+            ...input.operatorStatus,
+            ...input.status,
+            ...clearStep,
+          });
+        }
+        if (input.event) await emitEvent(kube, input.ref, input.uid, input.event);
+      } catch (error) {
+        // The object is gone (say, its finalizer was just removed): there is nothing left to record on.
+        if (!isNotFound(error)) throw error;
       }
-      if (input.event) await emitEvent(kube, input.ref, input.uid, input.event);
     },
   };
 }
