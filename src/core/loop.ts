@@ -11,7 +11,11 @@ export interface LoopConfig {
   readonly maxFailureBackoffMs: number;
   /** After a permanent failure: next run on the next change, or after this long. */
   readonly permanentFailureBackoffMs: number;
-  /** This many modifying runs in a row without converging means steps are fighting: back off. */
+  /**
+   * A step that modifies this many times in one streak of modifying runs (no converged or waiting run between)
+   * is fighting another step or another controller: back off and report it. A plan converging from scratch
+   * applies each step once, so it never trips.
+   */
   readonly flapLimit: number;
   readonly flapBackoffMs: number;
   /** Continue-as-new once history has this many events (Temporal also suggests it at ~4,096). */
@@ -25,7 +29,7 @@ export const DEFAULT_LOOP_CONFIG: LoopConfig = {
   failureBackoffMs: 10_000,
   maxFailureBackoffMs: 5 * 60_000,
   permanentFailureBackoffMs: 30 * 60_000,
-  flapLimit: 20,
+  flapLimit: 3,
   flapBackoffMs: 5 * 60_000,
   maxHistoryEvents: 2_000,
 };
@@ -38,6 +42,8 @@ export interface LoopState {
   /** A change arrived that no run has looked at yet. */
   readonly pendingChange: boolean;
   readonly consecutiveModifying: number;
+  /** How often each step modified in the current streak of modifying runs. */
+  readonly streakApplies: Readonly<Record<string, number>>;
   readonly consecutiveFailures: number;
   readonly paused: boolean;
   readonly lastReport?: RunReport;
@@ -50,6 +56,7 @@ export const INITIAL_LOOP_STATE: LoopState = {
   runNumber: 0,
   pendingChange: true,
   consecutiveModifying: 0,
+  streakApplies: {},
   consecutiveFailures: 0,
   paused: false,
 };
@@ -68,8 +75,8 @@ export interface WakeDecision {
  * Decides when the next run happens after `outcome`, given the counters already updated by {@link afterRun}.
  *
  * - converged → after the resync interval, or on the next change;
- * - modified → after the minimum delay (a change does not shorten it); when the flapping guard trips, after the
- *   flap backoff instead;
+ * - modified → after the minimum delay (a change does not shorten it); when the step has now modified
+ *   `flapLimit` times in this streak (the flapping guard), after the flap backoff instead;
  * - waiting → after the step's delay (capped at the resync interval), or on the next change;
  * - failed → permanent: on the next change or after the long backoff; otherwise exponential backoff;
  * - deleted → never (the loop ends; callers do not ask).
@@ -80,7 +87,7 @@ export function nextWake(outcome: RunOutcome, state: LoopState, config: LoopConf
     case 'deleted':
       return { delayMs: config.resyncIntervalMs, wakeOnChange: true, flapping: false };
     case 'modified':
-      return state.consecutiveModifying >= config.flapLimit
+      return (state.streakApplies[outcome.step] ?? 0) >= config.flapLimit
         ? { delayMs: config.flapBackoffMs, wakeOnChange: true, flapping: true }
         : { delayMs: config.minModifyDelayMs, wakeOnChange: false, flapping: false };
     case 'waiting':
@@ -111,6 +118,13 @@ export function afterRun(state: LoopState, report: RunReport, uid: string | unde
     ...(uid === undefined ? {} : { uid }),
     runNumber: report.runNumber,
     consecutiveModifying: kind === 'modified' ? state.consecutiveModifying + 1 : 0,
+    streakApplies:
+      report.outcome.kind === 'modified'
+        ? {
+            ...state.streakApplies,
+            [report.outcome.step]: (state.streakApplies[report.outcome.step] ?? 0) + 1,
+          }
+        : {},
     consecutiveFailures: kind === 'failed' ? state.consecutiveFailures + 1 : 0,
     lastReport: report,
   };

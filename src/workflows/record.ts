@@ -1,5 +1,6 @@
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { EventNote, RecordRunInput } from '../core/activity-contract.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import type { RunOutcome } from '../core/outcome.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { SEARCH_ATTRIBUTES } from '../core/search-attributes.js';
@@ -58,6 +59,6 @@ function eventFor(outcome: RunOutcome): EventNote | undefined {
 
 function sameStatus(before: Partial<EngineStatus>, after: EngineStatus): boolean {
   const comparable = (s: Partial<EngineStatus>) =>
-    JSON.stringify([s.observedGeneration, s.phase, s.currentStep ?? '', s.conditions ?? []]);
+    canonicalJson([s.observedGeneration, s.phase, s.currentStep ?? '', s.conditions ?? []]);
   return comparable(before) === comparable(after);
 }

@@ -1,0 +1,139 @@
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { temporal } from '@temporalio/proto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { workflowIdFor } from '../../src/core/resource-ref.js';
+import { pauseSignal, reconcileNowUpdate, resumeSignal } from '../../src/workflows/contract.js';
+import {
+  conditionOf,
+  createResource,
+  installKind,
+  patchSpec,
+  readObject,
+  startEngine,
+} from '../support/engine.js';
+import { historyEvents, runsInHistory } from '../support/history.js';
+import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
+import { Stack, stackOperator } from './fixtures/test-operator.js';
+
+const { EventType } = temporal.api.enums.v1;
+
+describe('controlling and observing a loop', () => {
+  beforeAll(() => installKind(Stack));
+
+  it('answers "reconcile now" with the outcome of a run, and does not run while paused', async () => {
+    const namespace = await createTestNamespace();
+    const engine = await startEngine(stackOperator());
+    const ref = await createResource(Stack, namespace, 'ctl', { items: ['a'] });
+    const handle = await engine.signal(ref);
+    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+
+    const report = await handle.executeUpdate(reconcileNowUpdate);
+    expect(report).toMatchObject({ runNumber: 3, outcome: { kind: 'converged' } });
+
+    await handle.signal(pauseSignal);
+    await engine.waitFor(ref, (d) => d.paused && d.phase === 'Paused');
+    const refused = await handle.executeUpdate(reconcileNowUpdate).catch((error: unknown) => error);
+    expect((refused as Error).cause).toMatchObject({ message: 'the resource is paused; resume it first' });
+    await patchSpec(ref, { items: ['a', 'b'] });
+    await engine.signal(ref, 'spec changed while paused');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await engine.waitFor(ref, (d) => d.paused)).runNumber).toBe(3);
+
+    await handle.signal(resumeSignal);
+    const resumed = await engine.waitFor(
+      ref,
+      (d) => d.lastRun?.outcome.kind === 'converged' && d.runNumber > 3,
+    );
+    expect(resumed).toMatchObject({ paused: false, runNumber: 5 });
+  });
+
+  it('reconciles two resources independently: one failing does not hold up the other', async () => {
+    const namespace = await createTestNamespace();
+    const engine = await startEngine(stackOperator());
+    const bad = await createResource(Stack, namespace, 'bad', { mode: 'permanent-error' });
+    const good = await createResource(Stack, namespace, 'good', { items: ['m', 'n'] });
+    await Promise.all([engine.signal(bad), engine.signal(good)]);
+    const [badState, goodState] = await Promise.all([
+      engine.waitFor(bad, (d) => d.lastRun?.outcome.kind === 'failed'),
+      engine.waitFor(good, (d) => d.lastRun?.outcome.kind === 'converged'),
+    ]);
+    expect(badState.runNumber).toBe(1);
+    expect(goodState.runNumber).toBe(3);
+    expect(workflowIdFor(bad)).toBe(`stacks.engine.staircase.test/${namespace}/bad`);
+  });
+
+  it('trips the flapping guard when two steps keep undoing each other, and says so in Stalled', async () => {
+    const namespace = await createTestNamespace();
+    const engine = await startEngine(stackOperator({ loop: { flapLimit: 3 } }));
+    const ref = await createResource(Stack, namespace, 'fight', { mode: 'fight' });
+    await engine.signal(ref);
+    const stalled = await engine.waitFor(ref, (d) => d.flapping);
+    // set-a, set-b, set-a, set-b, set-a: the third modification by set-a trips the guard.
+    expect(stalled).toMatchObject({ phase: 'Stalled', runNumber: 5, consecutiveModifyingRuns: 5 });
+    const stalledCondition = conditionOf(await readObject(ref), 'Stalled');
+    expect(stalledCondition).toMatchObject({ status: 'True', reason: 'Flapping' });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await engine.waitFor(ref, () => true)).runNumber).toBe(5);
+  });
+
+  it('continues as new with its state when history grows, and keeps counting runs', async () => {
+    const namespace = await createTestNamespace();
+    const engine = await startEngine(stackOperator({ loop: { maxHistoryEvents: 40 } }));
+    const ref = await createResource(Stack, namespace, 'long', { items: ['a', 'b', 'c', 'd', 'e', 'f'] });
+    const handle = await engine.signal(ref);
+    const done = await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+    expect(done.runNumber).toBe(7);
+    const firstRun = await engine.client.workflow
+      .getHandle(workflowIdFor(ref), (handle as { signaledRunId?: string }).signaledRunId)
+      .describe();
+    expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
+    const latest = await historyEvents(engine.client, workflowIdFor(ref));
+    expect(latest[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
+    expect(latest.length).toBeLessThan(60);
+  });
+
+  it('treats a resource deleted and recreated under the same name as a new object', async () => {
+    const namespace = await createTestNamespace();
+    const engine = await startEngine(stackOperator());
+    const ref = await createResource(Stack, namespace, 'phoenix', { mode: 'permanent-error' });
+    await engine.signal(ref);
+    const first = await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'failed');
+    expect(first.consecutiveFailedRuns).toBe(1);
+    const oldUid = (await readObject(ref))?.metadata.uid;
+
+    await adminKubeConfig()
+      .makeApiClient(CustomObjectsApi)
+      .deleteNamespacedCustomObject({ ...ref, namespace });
+    await createResource(Stack, namespace, 'phoenix', { items: ['r'] });
+    await engine.signal(ref, 'recreated');
+    const reborn = await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+    const object = await readObject(ref);
+    expect(object?.metadata.uid).not.toBe(oldUid);
+    expect(conditionOf(object, 'Ready')?.status).toBe('True');
+    expect(reborn.consecutiveFailedRuns).toBe(0);
+  });
+
+  it('keeps a converged run of a six-step plan within 20 history events', async () => {
+    const namespace = await createTestNamespace();
+    const engine = await startEngine(stackOperator());
+    const ref = await createResource(Stack, namespace, 'budget', { mode: 'six-checks' });
+    const handle = await engine.signal(ref);
+    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+    const before = (await historyEvents(engine.client, workflowIdFor(ref))).length;
+    await handle.executeUpdate(reconcileNowUpdate);
+    const events = await historyEvents(engine.client, workflowIdFor(ref));
+    const added = events.slice(before);
+    const runs = await runsInHistory(engine.client, workflowIdFor(ref));
+    expect(runs.at(-1)?.localActivities).toEqual([
+      'prepare run 2',
+      ...[1, 2, 3, 4, 5, 6].map((n) => `check check-${n}`),
+    ]);
+    const updateEvents = added.filter(
+      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+    );
+    console.log(
+      `[budget] a converged six-step run added ${added.length} history events (${updateEvents.length} for the update)`,
+    );
+    expect(added.length).toBeLessThanOrEqual(20);
+  });
+});
