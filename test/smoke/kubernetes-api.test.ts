@@ -31,6 +31,7 @@ describe('the real kube-apiserver', () => {
     informer.on('add', (w) => events.push(`ADDED ${w.metadata?.name} ${w.spec?.size}`));
     informer.on('update', (w) => events.push(`MODIFIED ${w.metadata?.name} ${w.spec?.size}`));
     informer.on('delete', (w) => events.push(`DELETED ${w.metadata?.name}`));
+    informer.on('error', (error) => events.push(`ERROR ${String(error)}`));
     await informer.start();
     try {
       const body = {

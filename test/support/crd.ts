@@ -1,4 +1,8 @@
-import { ApiextensionsV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import {
+  ApiextensionsV1Api,
+  CustomObjectsApi,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
 import { vi } from 'vitest';
 import { adminKubeConfig } from './kube.js';
 
@@ -38,18 +42,31 @@ const widgetCrd: V1CustomResourceDefinition = {
   },
 };
 
-/** Installs the Widget CRD (once per control plane) and waits until it is Established. */
-export async function installWidgetCrd(): Promise<void> {
-  const api = adminKubeConfig().makeApiClient(ApiextensionsV1Api);
-  const name = widgetCrd.metadata?.name ?? '';
-  await api.createCustomResourceDefinition({ body: widgetCrd }).catch((error: { code?: number }) => {
+/** Installs the Widget CRD (once per control plane) and waits until it is served. */
+export function installWidgetCrd(): Promise<void> {
+  return installCrd(widgetCrd);
+}
+
+/**
+ * Creates a CRD (idempotent) and waits until it is Established and its resource can be listed: right after
+ * Established, a busy API server may still answer 404 for the new resource, which would stop an informer.
+ */
+export async function installCrd(crd: V1CustomResourceDefinition): Promise<void> {
+  const kubeConfig = adminKubeConfig();
+  const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
+  const name = crd.metadata?.name ?? '';
+  await api.createCustomResourceDefinition({ body: crd }).catch((error: { code?: number }) => {
     if (error.code !== 409) throw error;
   });
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const version = crd.spec.versions[0]?.name ?? '';
   await vi.waitFor(
     async () => {
-      const crd = await api.readCustomResourceDefinition({ name });
-      const established = crd.status?.conditions?.find((c) => c.type === 'Established');
-      if (established?.status !== 'True') throw new Error(`${name} not Established yet`);
+      const current = await api.readCustomResourceDefinition({ name });
+      if (!current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) {
+        throw new Error(`${name} is not Established yet`);
+      }
+      await custom.listClusterCustomObject({ group: crd.spec.group, version, plural: crd.spec.names.plural });
     },
     { timeout: 30_000, interval: 100 },
   );

@@ -1,9 +1,4 @@
-import {
-  ApiextensionsV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { onTestFinished, vi } from 'vitest';
@@ -14,6 +9,7 @@ import { type OperatorDefinition, resolveOptions } from '../../src/operator/oper
 import type { ResourceKind } from '../../src/operator/resource-kind.js';
 import { createEngineWorker, engineWorkflowsPath } from '../../src/worker/create-worker.js';
 import { describeQuery, type ResourceDescription } from '../../src/workflows/contract.js';
+import { installCrd } from './crd.js';
 import { adminKubeConfig } from './kube.js';
 import { temporalClient, uniqueTaskQueue, workerConnection } from './temporal.js';
 
@@ -27,23 +23,9 @@ export function engineBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-/** Installs a kind's generated CRD (idempotent) and waits until it is Established. */
-export async function installKind(kind: ResourceKind): Promise<void> {
-  const api = adminKubeConfig().makeApiClient(ApiextensionsV1Api);
-  const crd = kind.crd();
-  const name = crd.metadata?.name ?? '';
-  await api.createCustomResourceDefinition({ body: crd }).catch((error: { code?: number }) => {
-    if (error.code !== 409) throw error;
-  });
-  await vi.waitFor(
-    async () => {
-      const current = await api.readCustomResourceDefinition({ name });
-      if (!current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) {
-        throw new Error(`${name} not Established`);
-      }
-    },
-    { timeout: 30_000 },
-  );
+/** Installs a kind's generated CRD (idempotent) and waits until it is served. */
+export function installKind(kind: ResourceKind): Promise<void> {
+  return installCrd(kind.crd());
 }
 
 /** A running engine for one test: a worker on its own task queue, and a client. */

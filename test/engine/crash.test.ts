@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { beforeAll, describe, expect, inject, it, onTestFinished, vi } from 'vitest';
+import { signalChange } from '../../src/client/reconcile-client.js';
+import { workflowIdFor } from '../../src/core/resource-ref.js';
+import { resolveOptions } from '../../src/operator/operator.js';
+import { createResource, installKind, startEngine } from '../support/engine.js';
+import { historyEvents } from '../support/history.js';
+import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
+import { temporalClient, uniqueTaskQueue } from '../support/temporal.js';
+import { Stack, stackOperator } from './fixtures/test-operator.js';
+
+const workerScript = fileURLToPath(new URL('./fixtures/run-worker.ts', import.meta.url));
+
+async function startWorkerProcess(taskQueue: string) {
+  const args = [
+    inject('temporalAddress'),
+    inject('temporalNamespace'),
+    taskQueue,
+    inject('kube').adminKubeconfigPath,
+  ];
+  const child = spawn(process.execPath, ['--import', 'tsx', workerScript, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  onTestFinished(() => {
+    child.kill('SIGKILL');
+  });
+  for await (const line of createInterface({ input: child.stdout }))
+    if (line === 'worker ready') return child;
+  throw new Error('the worker process exited before it was ready');
+}
+
+describe('a worker killed in the middle of an apply', () => {
+  beforeAll(() => installKind(Stack));
+
+  it('leaves the run to another worker, which finishes it with the side effect made once', async () => {
+    const namespace = await createTestNamespace();
+    const taskQueue = uniqueTaskQueue('crash');
+    const doomed = await startWorkerProcess(taskQueue);
+    const client = await temporalClient();
+    const ref = await createResource(Stack, namespace, 'crash', { mode: 'slow-apply', items: ['slow'] });
+    await signalChange(client, ref, { taskQueue, config: resolveOptions(stackOperator()).loop }, 'created');
+
+    const core = adminKubeConfig().makeApiClient(CoreV1Api);
+    const children = () =>
+      core.listNamespacedConfigMap({ namespace, labelSelector: 'staircase.test/owner=crash' });
+    // The first attempt has made its side effect and is sleeping: kill its worker now.
+    await vi.waitFor(async () => expect((await children()).items).toHaveLength(1), {
+      timeout: 20_000,
+      interval: 50,
+    });
+    doomed.kill('SIGKILL');
+
+    const engine = await startEngine(stackOperator(), taskQueue);
+    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged', 60_000);
+    expect((await children()).items).toHaveLength(1);
+    const starts = (await historyEvents(client, workflowIdFor(ref)))
+      .map((e) => e.activityTaskStartedEventAttributes)
+      .filter((a) => a !== undefined && a !== null);
+    expect(starts.map((a) => a.attempt)).toEqual([2]);
+    expect(starts[0]?.lastFailure?.timeoutFailureInfo).toBeTruthy();
+  });
+});
