@@ -1,5 +1,9 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { onTestFinished, vi } from 'vitest';
 import { type LoopTarget, signalChange } from '../../src/client/reconcile-client.js';
@@ -66,14 +70,45 @@ export async function startEngine(
   };
   onTestFinished(stop);
   const target: LoopTarget = { taskQueue, config: resolveOptions(operator).loop };
+  const seen = new Set<string>();
+  if (process.env.STAIRCASE_RECORD_HISTORIES === '1')
+    onTestFinished((test) => recordHistories(client, seen, test.task.name));
   return {
     client,
     target,
     worker,
-    signal: (ref, reason = 'test') => signalChange(client, ref, target, reason),
+    signal: (ref, reason = 'test') => {
+      seen.add(workflowIdFor(ref));
+      return signalChange(client, ref, target, reason);
+    },
     waitFor: (ref, predicate, timeoutMs = 30_000) => waitForDescription(client, ref, predicate, timeoutMs),
     stop,
   };
+}
+
+/** Where recorded histories live; `npm run histories:record` refreshes them. */
+export const HISTORIES_DIR = fileURLToPath(new URL('../histories/', import.meta.url));
+
+/** Saves the current run's history of each workflow as `test/histories/<test>--<resource>.json`. */
+async function recordHistories(
+  client: Client,
+  workflowIds: ReadonlySet<string>,
+  testName: string,
+): Promise<void> {
+  const slug = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 80);
+  for (const workflowId of workflowIds) {
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const file = join(
+      HISTORIES_DIR,
+      `${slug(testName)}--${slug(workflowId.split('/').at(-1) ?? workflowId)}.json`,
+    );
+    await writeFile(file, `${historyToJSON(history)}\n`);
+  }
 }
 
 /** Polls the `describe` query of a resource's loop until `predicate` holds. */

@@ -1,0 +1,48 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { describe, expect, it } from 'vitest';
+import { engineBundle, HISTORIES_DIR } from '../support/engine.js';
+
+async function committedHistories() {
+  const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();
+  return Promise.all(
+    files.map(async (file) => ({
+      workflowId: file.replace(/\.json$/, ''),
+      history: historyFromJSON(JSON.parse(await readFile(join(HISTORIES_DIR, file), 'utf8'))),
+    })),
+  );
+}
+
+describe('replaying recorded histories', () => {
+  it('replays every committed history against the current workflow code', async () => {
+    const histories = await committedHistories();
+    expect(histories.length).toBeGreaterThanOrEqual(10);
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: await engineBundle() },
+      histories,
+    )) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('detects a non-deterministic change to the workflow code', async () => {
+    const [first] = await committedHistories();
+    if (!first) throw new Error('no committed histories: run `npm run histories:record`');
+    const changed = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./fixtures/changed-workflow.ts', import.meta.url)),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
+    const error = await Worker.runReplayHistory(
+      { workflowBundle: changed },
+      first.history,
+      first.workflowId,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeterminismViolationError);
+  });
+});
