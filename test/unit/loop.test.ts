@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import {
+  afterRun,
+  DEFAULT_LOOP_CONFIG,
+  INITIAL_LOOP_STATE,
+  type LoopState,
+  nextWake,
+} from '../../src/core/loop.js';
+import type { RunOutcome, RunReport } from '../../src/core/outcome.js';
+
+const config = { ...DEFAULT_LOOP_CONFIG, minModifyDelayMs: 1_000, resyncIntervalMs: 300_000, flapLimit: 3 };
+const report = (outcome: RunOutcome, runNumber = 1): RunReport => ({
+  runNumber,
+  generation: 1,
+  outcome,
+  steps: [],
+  startedAt: '2026-01-01T00:00:00.000Z',
+});
+const modified = (step: string): RunOutcome => ({ kind: 'modified', step, reason: 'fixed' });
+const failed = (permanent: boolean): RunOutcome => ({
+  kind: 'failed',
+  reason: 'x',
+  permanent,
+  errorType: 'E',
+});
+
+function replay(outcomes: readonly RunOutcome[]): LoopState {
+  return outcomes.reduce(
+    (state, outcome, i) => afterRun(state, report(outcome, i + 1), 'uid'),
+    INITIAL_LOOP_STATE,
+  );
+}
+
+describe('nextWake', () => {
+  it.each([
+    ['converged', [{ kind: 'converged' }], { delayMs: 300_000, wakeOnChange: true, flapping: false }],
+    ['modified', [modified('a')], { delayMs: 1_000, wakeOnChange: false, flapping: false }],
+    [
+      'waiting with a delay',
+      [{ kind: 'waiting', step: 's', reason: 'r', delayMs: 5_000 }],
+      { delayMs: 5_000, wakeOnChange: true },
+    ],
+    [
+      'waiting without a delay',
+      [{ kind: 'waiting', step: 's', reason: 'r' }],
+      { delayMs: 300_000, wakeOnChange: true },
+    ],
+    [
+      'waiting longer than resync',
+      [{ kind: 'waiting', step: 's', reason: 'r', delayMs: 9e9 }],
+      { delayMs: 300_000 },
+    ],
+    [
+      'a permanent failure',
+      [failed(true)],
+      { delayMs: DEFAULT_LOOP_CONFIG.permanentFailureBackoffMs, wakeOnChange: true },
+    ],
+    ['a first transient failure', [failed(false)], { delayMs: 10_000 }],
+    ['a third transient failure', [failed(false), failed(false), failed(false)], { delayMs: 40_000 }],
+    ['many transient failures', Array(20).fill(failed(false)), { delayMs: 300_000 }],
+    [
+      'a plan converging from scratch',
+      [modified('a'), modified('b'), modified('c'), modified('d')],
+      { flapping: false },
+    ],
+    [
+      'a step modifying for the third time in a streak',
+      [modified('a'), modified('b'), modified('a'), modified('b'), modified('a')],
+      { flapping: true, delayMs: DEFAULT_LOOP_CONFIG.flapBackoffMs },
+    ],
+    [
+      'a streak broken by convergence',
+      [modified('a'), modified('a'), { kind: 'converged' }, modified('a')],
+      { flapping: false },
+    ],
+  ] as [string, RunOutcome[], object][])('after %s', (_, outcomes, expected) => {
+    const state = replay(outcomes);
+    expect(nextWake(outcomes.at(-1) as RunOutcome, state, config)).toMatchObject(expected);
+  });
+});
+
+describe('afterRun', () => {
+  it('counts consecutive modifying and failed runs and resets them on other outcomes', () => {
+    expect(replay([modified('a'), modified('b')])).toMatchObject({
+      consecutiveModifying: 2,
+      streakApplies: { a: 1, b: 1 },
+    });
+    expect(replay([modified('a'), { kind: 'converged' }])).toMatchObject({
+      consecutiveModifying: 0,
+      streakApplies: {},
+    });
+    expect(replay([failed(false), failed(true)])).toMatchObject({ consecutiveFailures: 2 });
+    expect(replay([failed(false), modified('a')])).toMatchObject({
+      consecutiveFailures: 0,
+      runNumber: 2,
+      uid: 'uid',
+    });
+  });
+});
