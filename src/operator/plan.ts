@@ -86,7 +86,15 @@ export function planFor<K extends ResourceKind>(_kind: K): PlanBuilder<K, undefi
   return PlanBuilder.start<K>();
 }
 
-/** Declares a step of kind `K`, inferring its input and output from `check` (the first argument fixes `K`). */
+/**
+ * Declares steps of kind `K`, inferring input and output from `check` (the argument only fixes `K`). A step
+ * without `apply` is typed as check-only, so it fits in a parallel group.
+ */
 export function stepFor<K extends ResourceKind>(_kind: K) {
-  return <In, Out, Fix = unknown>(step: Step<K, In, Out, Fix>): Step<K, In, Out, Fix> => step;
+  function define<In, Out>(step: CheckOnlyStep<K, In, Out>): CheckOnlyStep<K, In, Out>;
+  function define<In, Out, Fix = unknown>(step: Step<K, In, Out, Fix>): Step<K, In, Out, Fix>;
+  function define<T>(step: T): T {
+    return step;
+  }
+  return define;
 }

@@ -55,18 +55,20 @@ export interface Step<K extends ResourceKind, In, Out, Fix = unknown> {
   /** Stable name: it labels activities and conditions, and changing it changes the workflow's history. */
   readonly name: string;
   check(context: StepContext<K>, input: In): Promise<CheckResult<Out, Fix>> | CheckResult<Out, Fix>;
-  apply?(
-    context: StepContext<K>,
-    input: In,
-    fix: Fix,
-  ): Promise<ApplyResult<K> | undefined> | ApplyResult<K> | undefined;
+  readonly apply?:
+    | ((
+        context: StepContext<K>,
+        input: In,
+        fix: Fix,
+      ) => Promise<ApplyResult<K> | undefined> | ApplyResult<K> | undefined)
+    | undefined;
   readonly checkPolicy?: StepPolicy;
   readonly applyPolicy?: StepPolicy;
 }
 
 /** A step that can only check (allowed in parallel groups). */
 export type CheckOnlyStep<K extends ResourceKind, In, Out> = Omit<
-  Step<K, In, Out, never>,
+  Step<K, In, Out, unknown>,
   'apply' | 'applyPolicy'
 > & {
   readonly apply?: undefined;

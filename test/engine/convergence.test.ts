@@ -1,8 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
 import { conditionOf, createResource, installKind, readObject, startEngine } from '../support/engine.js';
 import { runsInHistory } from '../support/history.js';
-import { createTestNamespace } from '../support/kube.js';
+import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
 import { Stack, stackOperator } from './fixtures/test-operator.js';
 
 describe('the reconcile loop', () => {
@@ -32,5 +33,58 @@ describe('the reconcile loop', () => {
     });
     expect(object?.status).toMatchObject({ phase: 'Ready', observedGeneration: 1, lastApplied: 'c' });
     expect(object?.status?.currentStep).toBeUndefined();
+
+    const events = await adminKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .listNamespacedEvent({ namespace, fieldSelector: `involvedObject.uid=${object?.metadata.uid}` });
+    expect(events.items.map((e) => `${e.reason}: ${e.message}`).sort()).toEqual([
+      'StepApplied: step ensure-a: created ConfigMap three-a',
+      'StepApplied: step ensure-b: created ConfigMap three-b',
+      'StepApplied: step ensure-c: created ConfigMap three-c',
+    ]);
+  });
+
+  it('is visible in Temporal: search attributes, activity labels and current details', async () => {
+    const namespace = await createTestNamespace();
+    const engine = await startEngine(stackOperator());
+    const ref = await createResource(Stack, namespace, 'seen', { items: ['a'] });
+    const handle = await engine.signal(ref);
+    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+
+    const query = `StaircaseKind = "Stack" AND StaircaseNamespace = "${namespace}" AND StaircasePhase = "Ready"`;
+    await vi.waitFor(
+      async () => {
+        const found: string[] = [];
+        for await (const execution of engine.client.workflow.list({ query }))
+          found.push(execution.workflowId);
+        expect(found).toEqual([workflowIdFor(ref)]);
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    const runs = await runsInHistory(engine.client, workflowIdFor(ref));
+    expect(runs[0]).toEqual({
+      applies: ['apply ensure-a'],
+      localActivities: ['prepare run 1', 'check validate', 'check gate', 'check ensure-a', 'record run'],
+    });
+    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toMatch(
+      new RegExp(`^${namespace}/seen: run 2: converged; next run in 3600 s`),
+    );
+  });
+
+  it('runs a parallel group of read-only checks in one run and joins their outputs for the next step', async () => {
+    const namespace = await createTestNamespace();
+    const engine = await startEngine(stackOperator());
+    const ref = await createResource(Stack, namespace, 'par', { mode: 'parallel', replicas: 7 });
+    await engine.signal(ref);
+    const done = await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+    expect(done.lastRun?.steps.map((s) => s.step)).toEqual(['both-sides', 'record-joined']);
+    const runs = await runsInHistory(engine.client, workflowIdFor(ref));
+    expect(runs[0]?.applies).toEqual(['apply record-joined']);
+    expect(runs[0]?.localActivities).toEqual(expect.arrayContaining(['check left', 'check right']));
+    const joined = await adminKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .readNamespacedConfigMap({ namespace, name: 'par-joined' });
+    expect(joined.data?.value).toBe('L7');
   });
 });

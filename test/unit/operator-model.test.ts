@@ -96,6 +96,13 @@ describe('plans', () => {
     expect(plan.items.map((i) => (i.kind === 'step' ? i.step.name : i.name))).toEqual(['a', 'b']);
   });
 
+  it('are checked by the compiler: a step must take what the previous step outputs', () => {
+    const wantsNumber = step({ name: 'n', check: (_context, input: number) => passes(input + 1) });
+    // @ts-expect-error — `a` outputs a string and `n` wants a number; tsc fails if this ever compiles.
+    const plan = planFor(Site).step(a).step(wantsNumber).build();
+    expect(plan.items).toHaveLength(2);
+  });
+
   it('refuse a name used twice', () => {
     expect(() => planFor(Site).step(a).step(a).build()).toThrow(InvalidPlanError);
   });
