@@ -1,10 +1,76 @@
 /**
  * Staircase on Temporal: Kubernetes operators as step-based reconcilers that run durably on Temporal.
  *
+ * Authoring: {@link defineResourceKind}, {@link stepFor}, {@link planFor}, {@link defineOperator} and the check
+ * results {@link passes}, {@link needsFix}, {@link waitFor}. Running: {@link createEngineWorker} and
+ * {@link signalChange}. Talking to a running loop: the signals, query and update in the workflow contract.
+ *
  * @packageDocumentation
  */
+
+export { createEngineActivities, type EngineActivityOptions } from './activities/create-activities.js';
+export { type LoopTarget, signalChange } from './client/reconcile-client.js';
+export type {
+  AppliedFix,
+  EngineActivities,
+  PreparedRun,
+  StepCall,
+  StepCheck,
+} from './core/activity-contract.js';
+export {
+  type CheckResult,
+  type NeedsFix,
+  needsFix,
+  type Passes,
+  passes,
+  type WaitFor,
+  waitFor,
+} from './core/check-result.js';
+export { DEFAULT_LOOP_CONFIG, type LoopConfig } from './core/loop.js';
+export type { OutcomeKind, RunOutcome, RunReport, StepRecord } from './core/outcome.js';
+export type { ActivityPolicy, RetrySpec } from './core/plan-descriptor.js';
+export { displayName, type ResourceRef, workflowIdFor } from './core/resource-ref.js';
 export {
   ALL_SEARCH_ATTRIBUTE_KEYS,
   type AnySearchAttributeKey,
   SEARCH_ATTRIBUTES,
 } from './core/search-attributes.js';
+export type { Condition, EngineStatus, Phase } from './core/status.js';
+export { InvalidPlanError, PermanentError, UnsupportedSchemaError } from './operator/errors.js';
+export {
+  defineOperator,
+  type OperatorDefinition,
+  type OperatorOptions,
+  type OwnedKind,
+  resolveOptions,
+} from './operator/operator.js';
+export { type Plan, PlanBuilder, planFor, stepFor } from './operator/plan.js';
+export {
+  defineResourceKind,
+  type Resource,
+  type ResourceKind,
+  type ResourceKindOptions,
+  type ResourceOf,
+  type SpecOf,
+  type StatusOf,
+} from './operator/resource-kind.js';
+export type {
+  ApplyResult,
+  CheckOnlyStep,
+  Step,
+  StepContext,
+  StepLogger,
+  StepPolicy,
+} from './operator/step.js';
+export { createEngineWorker, type EngineWorkerOptions, engineWorkflowsPath } from './worker/create-worker.js';
+export {
+  type ChangeNotice,
+  changedSignal,
+  describeQuery,
+  pauseSignal,
+  RECONCILE_WORKFLOW_TYPE,
+  type ReconcileInput,
+  type ResourceDescription,
+  reconcileNowUpdate,
+  resumeSignal,
+} from './workflows/contract.js';
