@@ -1,19 +1,18 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
-import { conditionOf, createResource, installKind, readObject, startEngine } from '../support/engine.js';
+import { conditionOf, installKind, readObject, startScenario } from '../support/engine.js';
 import { runsInHistory } from '../support/history.js';
-import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
+import { adminKubeConfig } from '../support/kube.js';
 import { Stack, stackOperator } from './fixtures/test-operator.js';
 
 describe('the reconcile loop', () => {
   beforeAll(() => installKind(Stack));
 
   it('converges a three-step plan in exactly three modifying runs and one converging run, one apply per run', async () => {
-    const namespace = await createTestNamespace();
-    const engine = await startEngine(stackOperator());
-    const ref = await createResource(Stack, namespace, 'three', { items: ['a', 'b', 'c'] });
-    await engine.signal(ref, 'created');
+    const { namespace, engine, ref } = await startScenario(stackOperator(), 'three', {
+      items: ['a', 'b', 'c'],
+    });
     const description = await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
     expect(description.runNumber).toBe(4);
 
@@ -45,10 +44,7 @@ describe('the reconcile loop', () => {
   });
 
   it('is visible in Temporal: search attributes, activity labels and current details', async () => {
-    const namespace = await createTestNamespace();
-    const engine = await startEngine(stackOperator());
-    const ref = await createResource(Stack, namespace, 'seen', { items: ['a'] });
-    const handle = await engine.signal(ref);
+    const { namespace, engine, ref, handle } = await startScenario(stackOperator(), 'seen', { items: ['a'] });
     await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
 
     const query = `StaircaseKind = "Stack" AND StaircaseNamespace = "${namespace}" AND StaircasePhase = "Ready"`;
@@ -73,10 +69,10 @@ describe('the reconcile loop', () => {
   });
 
   it('runs a parallel group of read-only checks in one run and joins their outputs for the next step', async () => {
-    const namespace = await createTestNamespace();
-    const engine = await startEngine(stackOperator());
-    const ref = await createResource(Stack, namespace, 'par', { mode: 'parallel', replicas: 7 });
-    await engine.signal(ref);
+    const { namespace, engine, ref } = await startScenario(stackOperator(), 'par', {
+      mode: 'parallel',
+      replicas: 7,
+    });
     const done = await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
     expect(done.lastRun?.steps.map((s) => s.step)).toEqual(['both-sides', 'record-joined']);
     const runs = await runsInHistory(engine.client, workflowIdFor(ref));

@@ -10,6 +10,7 @@ import {
   patchSpec,
   readObject,
   startEngine,
+  startScenario,
 } from '../support/engine.js';
 import { historyEvents, runsInHistory } from '../support/history.js';
 import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
@@ -21,10 +22,7 @@ describe('controlling and observing a loop', () => {
   beforeAll(() => installKind(Stack));
 
   it('answers "reconcile now" with the outcome of a run, and does not run while paused', async () => {
-    const namespace = await createTestNamespace();
-    const engine = await startEngine(stackOperator());
-    const ref = await createResource(Stack, namespace, 'ctl', { items: ['a'] });
-    const handle = await engine.signal(ref);
+    const { engine, ref, handle } = await startScenario(stackOperator(), 'ctl', { items: ['a'] });
     await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
 
     const report = await handle.executeUpdate(reconcileNowUpdate);
@@ -63,10 +61,9 @@ describe('controlling and observing a loop', () => {
   });
 
   it('trips the flapping guard when two steps keep undoing each other, and says so in Stalled', async () => {
-    const namespace = await createTestNamespace();
-    const engine = await startEngine(stackOperator({ loop: { flapLimit: 3 } }));
-    const ref = await createResource(Stack, namespace, 'fight', { mode: 'fight' });
-    await engine.signal(ref);
+    const { engine, ref } = await startScenario(stackOperator({ loop: { flapLimit: 3 } }), 'fight', {
+      mode: 'fight',
+    });
     const stalled = await engine.waitFor(ref, (d) => d.flapping);
     // set-a, set-b, set-a, set-b, set-a: the third modification by set-a trips the guard.
     expect(stalled).toMatchObject({ phase: 'Stalled', runNumber: 5, consecutiveModifyingRuns: 5 });
@@ -77,10 +74,11 @@ describe('controlling and observing a loop', () => {
   });
 
   it('continues as new with its state when history grows, and keeps counting runs', async () => {
-    const namespace = await createTestNamespace();
-    const engine = await startEngine(stackOperator({ loop: { maxHistoryEvents: 40 } }));
-    const ref = await createResource(Stack, namespace, 'long', { items: ['a', 'b', 'c', 'd', 'e', 'f'] });
-    const handle = await engine.signal(ref);
+    const { engine, ref, handle } = await startScenario(
+      stackOperator({ loop: { maxHistoryEvents: 40 } }),
+      'long',
+      { items: ['a', 'b', 'c', 'd', 'e', 'f'] },
+    );
     const done = await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
     expect(done.runNumber).toBe(7);
     const firstRun = await engine.client.workflow
@@ -93,10 +91,9 @@ describe('controlling and observing a loop', () => {
   });
 
   it('treats a resource deleted and recreated under the same name as a new object', async () => {
-    const namespace = await createTestNamespace();
-    const engine = await startEngine(stackOperator());
-    const ref = await createResource(Stack, namespace, 'phoenix', { mode: 'permanent-error' });
-    await engine.signal(ref);
+    const { namespace, engine, ref } = await startScenario(stackOperator(), 'phoenix', {
+      mode: 'permanent-error',
+    });
     const first = await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'failed');
     expect(first.consecutiveFailedRuns).toBe(1);
     const oldUid = (await readObject(ref))?.metadata.uid;
@@ -114,10 +111,9 @@ describe('controlling and observing a loop', () => {
   });
 
   it('keeps a converged run of a six-step plan within 20 history events', async () => {
-    const namespace = await createTestNamespace();
-    const engine = await startEngine(stackOperator());
-    const ref = await createResource(Stack, namespace, 'budget', { mode: 'six-checks' });
-    const handle = await engine.signal(ref);
+    const { engine, ref, handle } = await startScenario(stackOperator(), 'budget', {
+      mode: 'six-checks',
+    });
     await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
     const before = (await historyEvents(engine.client, workflowIdFor(ref))).length;
     await handle.executeUpdate(reconcileNowUpdate);

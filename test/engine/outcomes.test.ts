@@ -1,26 +1,19 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
-import {
-  conditionOf,
-  createResource,
-  installKind,
-  patchSpec,
-  readObject,
-  startEngine,
-} from '../support/engine.js';
+import { conditionOf, installKind, patchSpec, readObject, startScenario } from '../support/engine.js';
 import { historyEvents, runsInHistory } from '../support/history.js';
-import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
+import { adminKubeConfig } from '../support/kube.js';
 import { Stack, stackOperator } from './fixtures/test-operator.js';
 
 describe('run outcomes', () => {
   beforeAll(() => installKind(Stack));
 
   it('waits at a step, then wakes on a spec change and converges', async () => {
-    const namespace = await createTestNamespace();
-    const engine = await startEngine(stackOperator());
-    const ref = await createResource(Stack, namespace, 'gated', { gate: 'closed', items: ['x'] });
-    await engine.signal(ref);
+    const { engine, ref } = await startScenario(stackOperator(), 'gated', {
+      gate: 'closed',
+      items: ['x'],
+    });
     const waiting = await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'waiting');
     expect(waiting).toMatchObject({ phase: 'Waiting', currentStep: 'gate' });
     await expect
@@ -38,10 +31,10 @@ describe('run outcomes', () => {
   });
 
   it('retries a transiently failing apply until it succeeds', async () => {
-    const namespace = await createTestNamespace();
-    const engine = await startEngine(stackOperator());
-    const ref = await createResource(Stack, namespace, 'flaky', { mode: 'flaky-apply', items: ['y'] });
-    await engine.signal(ref);
+    const { engine, ref } = await startScenario(stackOperator(), 'flaky', {
+      mode: 'flaky-apply',
+      items: ['y'],
+    });
     await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
     const events = await historyEvents(engine.client, workflowIdFor(ref));
     const started = events.filter((e) => e.activityTaskStartedEventAttributes);
@@ -51,10 +44,9 @@ describe('run outcomes', () => {
   });
 
   it('fails on a permanent error without retrying, says so in Stalled, and recovers once the spec is fixed', async () => {
-    const namespace = await createTestNamespace();
-    const engine = await startEngine(stackOperator());
-    const ref = await createResource(Stack, namespace, 'refused', { mode: 'permanent-error' });
-    await engine.signal(ref);
+    const { engine, ref } = await startScenario(stackOperator(), 'refused', {
+      mode: 'permanent-error',
+    });
     const failed = await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'failed');
     expect(failed.lastRun?.outcome).toMatchObject({
       step: 'validate',
@@ -78,10 +70,10 @@ describe('run outcomes', () => {
   });
 
   it('reports an invalid spec as a clear condition naming the field, and runs no step', async () => {
-    const namespace = await createTestNamespace();
-    const engine = await startEngine(stackOperator());
-    const ref = await createResource(Stack, namespace, 'invalid', { replicas: -2, items: ['z'] });
-    await engine.signal(ref);
+    const { engine, ref } = await startScenario(stackOperator(), 'invalid', {
+      replicas: -2,
+      items: ['z'],
+    });
     const failed = await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'failed');
     expect(failed.lastRun?.outcome).toMatchObject({ errorType: 'InvalidSpec', permanent: true });
     expect(failed.lastRun?.steps).toEqual([]);
@@ -94,10 +86,11 @@ describe('run outcomes', () => {
   });
 
   it('runs the cleanup plan on deletion, removes its finalizer, and ends when the object is gone', async () => {
-    const namespace = await createTestNamespace();
-    const engine = await startEngine(stackOperator({ cleanup: true }));
-    const ref = await createResource(Stack, namespace, 'doomed', { items: ['p', 'q'] });
-    const handle = await engine.signal(ref);
+    const { namespace, engine, ref, handle } = await startScenario(
+      stackOperator({ cleanup: true }),
+      'doomed',
+      { items: ['p', 'q'] },
+    );
     await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
     expect((await readObject(ref))?.metadata.finalizers).toEqual(['engine.staircase.test/staircase-cleanup']);
 

@@ -1,24 +1,17 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import greeting, { Greeting } from '../../examples/greeting/operator.js';
-import {
-  conditionOf,
-  createResource,
-  installKind,
-  patchSpec,
-  readObject,
-  startEngine,
-} from '../support/engine.js';
-import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
+import { conditionOf, installKind, patchSpec, readObject, startScenario } from '../support/engine.js';
+import { adminKubeConfig } from '../support/kube.js';
 
 describe('the greeting example from the README', () => {
   beforeAll(() => installKind(Greeting));
 
   it('writes the message to a ConfigMap, holds at the gate, and follows spec changes', async () => {
-    const namespace = await createTestNamespace();
-    const engine = await startEngine(greeting);
-    const ref = await createResource(Greeting, namespace, 'hello', { message: 'hello, world', ready: false });
-    await engine.signal(ref);
+    const { namespace, engine, ref } = await startScenario(greeting, 'hello', {
+      message: 'hello, world',
+      ready: false,
+    });
     await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'waiting');
     const core = adminKubeConfig().makeApiClient(CoreV1Api);
     const configMap = () => core.readNamespacedConfigMap({ namespace, name: 'hello-greeting' });

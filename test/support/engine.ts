@@ -14,7 +14,7 @@ import type { ResourceKind } from '../../src/operator/resource-kind.js';
 import { createEngineWorker, engineWorkflowsPath } from '../../src/worker/create-worker.js';
 import { describeQuery, type ResourceDescription } from '../../src/workflows/contract.js';
 import { installCrd } from './crd.js';
-import { adminKubeConfig } from './kube.js';
+import { adminKubeConfig, createTestNamespace } from './kube.js';
 import { temporalClient, uniqueTaskQueue, workerConnection } from './temporal.js';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -109,6 +109,27 @@ async function recordHistories(
     );
     await writeFile(file, `${historyToJSON(history)}\n`);
   }
+}
+
+/** A resource created in a fresh namespace, with a running engine whose loop has been told about it. */
+export interface Scenario {
+  readonly namespace: string;
+  readonly engine: TestEngine;
+  readonly ref: ResourceRef;
+  readonly handle: WorkflowHandle;
+}
+
+/** Creates a namespace, starts an engine for `operator`, creates a resource and signals its loop. */
+export async function startScenario(
+  operator: OperatorDefinition,
+  name: string,
+  spec: Record<string, unknown>,
+): Promise<Scenario> {
+  const namespace = await createTestNamespace();
+  const engine = await startEngine(operator);
+  const ref = await createResource(operator.kind, namespace, name, spec);
+  const handle = await engine.signal(ref, 'created');
+  return { namespace, engine, ref, handle };
 }
 
 /** Polls the `describe` query of a resource's loop until `predicate` holds. */
