@@ -17,6 +17,13 @@ async function committedHistories() {
   );
 }
 
+/** The longest byte array anywhere inside `value` (payload data in a decoded history). */
+function largestBytes(value: unknown): number {
+  if (value instanceof Uint8Array) return value.length;
+  if (value === null || typeof value !== 'object') return 0;
+  return Math.max(0, ...Object.values(value).map(largestBytes));
+}
+
 describe('replaying recorded histories', () => {
   it('replays every committed history against the current workflow code', async () => {
     const histories = await committedHistories();
@@ -29,6 +36,20 @@ describe('replaying recorded histories', () => {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
     expect(failures).toEqual([]);
+  });
+
+  it('stay far from Temporal limits: small payloads, short histories', async () => {
+    let largestPayload = 0;
+    let longestHistory = 0;
+    for (const { history } of await committedHistories()) {
+      longestHistory = Math.max(longestHistory, history.events?.length ?? 0);
+      largestPayload = Math.max(largestPayload, largestBytes(history));
+    }
+    console.log(
+      `[budget] recorded histories: longest ${longestHistory} events, largest payload ${largestPayload} bytes`,
+    );
+    expect(longestHistory).toBeLessThan(4_096);
+    expect(largestPayload).toBeLessThan(8 * 1024);
   });
 
   it('detects a non-deterministic change to the workflow code', async () => {
