@@ -1,0 +1,178 @@
+import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import type { WatcherLogger } from './logger.js';
+
+/** Options of {@link LeaderElector}. */
+export interface LeaderElectionOptions {
+  readonly kube: KubeConfig;
+  readonly namespace: string;
+  readonly leaseName: string;
+  /** Unique per process (pod name plus a random suffix). */
+  readonly identity: string;
+  /** A leader that stops renewing is replaced after this long. */
+  readonly leaseDurationMs: number;
+  /** How often the lease is renewed or, by a standby, checked. */
+  readonly retryPeriodMs: number;
+  readonly log: WatcherLogger;
+  readonly onStartedLeading: () => void;
+  readonly onStoppedLeading: () => void;
+}
+
+/**
+ * Lease-based leader election on `coordination.k8s.io/v1`, in the manner of client-go.
+ *
+ * Guarantees: at most one process considers itself leader while clocks run at the same rate — a leader stops
+ * leading when a renewal is refused (someone else holds the lease) or when it could not renew for two thirds of the
+ * lease duration, before any standby may take over. Expiry is judged by when a standby last saw the lease change,
+ * not by timestamps written by other machines, so clock skew does not matter.
+ * Caveats: a process frozen (stopped, swapped) longer than the lease may act briefly after waking; the engine's
+ * workflow tolerates duplicate signals, so this costs at most a redundant signal.
+ */
+export class LeaderElector {
+  #leading = false;
+  #timer: NodeJS.Timeout | undefined;
+  #observed: { holder: string; renew: string } | undefined;
+  #observedAt = 0;
+  #lastRenewed = 0;
+  #stopped = false;
+  readonly #api: CoordinationV1Api;
+
+  constructor(private readonly options: LeaderElectionOptions) {
+    this.#api = options.kube.makeApiClient(CoordinationV1Api);
+  }
+
+  /** Whether this process leads now. */
+  get isLeader(): boolean {
+    return this.#leading;
+  }
+
+  /** Starts trying to acquire and then renew the lease. */
+  start(): void {
+    void this.#cycle();
+  }
+
+  /** Stops; a leader releases the lease so a standby takes over at once. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    if (!this.#leading) return;
+    this.#setLeading(false);
+    try {
+      const lease = await this.#read();
+      if (lease?.spec?.holderIdentity === this.options.identity) {
+        const spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 };
+        await this.#api.replaceNamespacedLease({ ...this.#where(), body: { ...lease, spec } });
+      }
+    } catch (error) {
+      this.options.log.warn('could not release the lease', { error: String(error) });
+    }
+  }
+
+  async #cycle(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      await this.#tryAcquireOrRenew();
+    } catch (error) {
+      this.options.log.warn('leader election round failed', { error: String(error) });
+    }
+    if (this.#leading && Date.now() - this.#lastRenewed > (this.options.leaseDurationMs * 2) / 3) {
+      this.options.log.warn('could not renew the lease in time; stepping down');
+      this.#setLeading(false);
+    }
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => void this.#cycle(), this.options.retryPeriodMs);
+    this.#timer.unref();
+  }
+
+  async #tryAcquireOrRenew(): Promise<void> {
+    const now = new Date();
+    const lease = await this.#read();
+    if (!lease) {
+      await this.#api.createNamespacedLease({
+        namespace: this.options.namespace,
+        body: this.#leaseBody(now, 0),
+      });
+      this.#renewed();
+      return;
+    }
+    const holder = lease.spec?.holderIdentity ?? '';
+    const renew = lease.spec?.renewTime;
+    this.#observe(holder, renew instanceof Date ? renew.toISOString() : String(renew ?? ''));
+    const mine = holder === this.options.identity;
+    const expired = holder === '' || Date.now() - this.#observedAt > this.#durationOf(lease);
+    if (mine || expired) await this.#write(lease, now, mine);
+    else if (this.#leading) this.#setLeading(false);
+  }
+
+  /** Renews our lease, or takes over an expired one, guarded by the lease's resourceVersion. */
+  async #write(lease: V1Lease, now: Date, mine: boolean): Promise<void> {
+    const transitions = (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1);
+    const fresh = this.#leaseBody(now, transitions);
+    const spec =
+      mine && lease.spec?.acquireTime ? { ...fresh.spec, acquireTime: lease.spec.acquireTime } : fresh.spec;
+    const body: V1Lease = {
+      ...fresh,
+      metadata: { ...lease.metadata, name: this.options.leaseName },
+      ...(spec ? { spec } : {}),
+    };
+    try {
+      await this.#api.replaceNamespacedLease({ ...this.#where(), body });
+      this.#renewed();
+    } catch (error) {
+      // 409: someone else wrote the lease since we read it; they hold it now.
+      if ((error as { code?: number }).code === 409 && this.#leading) this.#setLeading(false);
+      throw error;
+    }
+  }
+
+  #renewed(): void {
+    this.#lastRenewed = Date.now();
+    if (!this.#leading) this.#setLeading(true);
+  }
+
+  #observe(holder: string, renew: string): void {
+    if (this.#observed?.holder !== holder || this.#observed.renew !== renew) {
+      this.#observed = { holder, renew };
+      this.#observedAt = Date.now();
+    }
+  }
+
+  #durationOf(lease: V1Lease): number {
+    return (lease.spec?.leaseDurationSeconds ?? this.options.leaseDurationMs / 1000) * 1000;
+  }
+
+  #setLeading(leading: boolean): void {
+    if (this.#leading === leading) return;
+    this.#leading = leading;
+    this.options.log.info(leading ? 'became leader' : 'stopped leading', { identity: this.options.identity });
+    if (leading) this.options.onStartedLeading();
+    else this.options.onStoppedLeading();
+  }
+
+  async #read(): Promise<V1Lease | undefined> {
+    try {
+      return await this.#api.readNamespacedLease(this.#where());
+    } catch (error) {
+      if ((error as { code?: number }).code === 404) return undefined;
+      throw error;
+    }
+  }
+
+  #where() {
+    return { name: this.options.leaseName, namespace: this.options.namespace };
+  }
+
+  #leaseBody(now: Date, transitions: number): V1Lease {
+    return {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: this.options.leaseName, namespace: this.options.namespace },
+      spec: {
+        holderIdentity: this.options.identity,
+        leaseDurationSeconds: Math.max(1, Math.round(this.options.leaseDurationMs / 1000)),
+        acquireTime: now,
+        renewTime: now,
+        leaseTransitions: transitions,
+      },
+    };
+  }
+}
