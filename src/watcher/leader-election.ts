@@ -59,7 +59,13 @@ export class LeaderElector {
     try {
       const lease = await this.#read();
       if (lease?.spec?.holderIdentity === this.options.identity) {
-        const spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 };
+        const spec = {
+          ...lease.spec,
+          holderIdentity: '',
+          leaseDurationSeconds: 1,
+          acquireTime: microTime(lease.spec.acquireTime ?? new Date()),
+          renewTime: microTime(new Date()),
+        };
         await this.#api.replaceNamespacedLease({ ...this.#where(), body: { ...lease, spec } });
       }
     } catch (error) {
@@ -169,10 +175,19 @@ export class LeaderElector {
       spec: {
         holderIdentity: this.options.identity,
         leaseDurationSeconds: Math.max(1, Math.round(this.options.leaseDurationMs / 1000)),
-        acquireTime: now,
-        renewTime: now,
+        acquireTime: microTime(now),
+        renewTime: microTime(now),
         leaseTransitions: transitions,
       },
     };
   }
+}
+
+/**
+ * A `metav1.MicroTime` as the API server parses it (six fractional digits). client-node sends a Date with three,
+ * which the server refuses, so the string is passed through in the Date's place.
+ */
+function microTime(value: Date | string): Date {
+  const iso = value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+  return iso.replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
 }
