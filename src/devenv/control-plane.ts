@@ -37,6 +37,11 @@ export interface KubeControlPlane {
   readonly admin: KubeconfigFile;
   /** The running server processes, in start order (pids and log files, for diagnostics). */
   readonly processes: readonly ManagedProcess[];
+  /**
+   * Stops kube-apiserver and starts it again at the same address (etcd keeps the data), as an API server upgrade
+   * or crash would. Clients see their connections and watches break.
+   */
+  restartApiserver(): Promise<void>;
   /** See {@link mintKubeconfig}. */
   kubeconfigFor(user: string, groups?: readonly string[]): Promise<KubeconfigFile>;
   /** Stops every process in reverse start order. Harmless to call twice. */
@@ -66,7 +71,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<K
     const adminCert = await clientCa.issueClient('admin', ['system:masters']);
     const etcd = await startEtcd(requireBinary(binaries, 'etcd'), workDir, watchdog, timeoutMs);
     started.push(etcd.process);
-    const apiserver = await startKubeApiserver({
+    const apiserverOptions = {
       binary: requireBinary(binaries, 'kube-apiserver'),
       workDir,
       watchdog,
@@ -75,8 +80,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<K
       clientCa,
       probeClient: adminCert,
       timeoutMs,
-    });
+    };
+    const apiserver = await startKubeApiserver(apiserverOptions);
     started.push(apiserver.process);
+    const restartApiserver = async () => {
+      const index = started.findIndex((p) => p.name === 'kube-apiserver');
+      await started[index]?.stop();
+      const port = Number(new URL(apiserver.url).port);
+      const restarted = await startKubeApiserver({ ...apiserverOptions, port });
+      started[index] = restarted.process;
+    };
 
     const base = {
       server: apiserver.url,
@@ -113,7 +126,17 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<K
       nodeName = kwok.nodeName;
     }
     const access = { ...base, adminKubeconfigPath: admin.path, ...(nodeName ? { nodeName } : {}) };
-    return { profile, access, admin, processes: [...started], kubeconfigFor, stop };
+    return {
+      profile,
+      access,
+      admin,
+      get processes() {
+        return [...started];
+      },
+      restartApiserver,
+      kubeconfigFor,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

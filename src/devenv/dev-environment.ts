@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { BinarySources } from './binary-sources.js';
 import { BINARY_SETS } from './components.js';
 import { type ControlPlaneProfile, type KubeControlPlane, startControlPlane } from './control-plane.js';
-import { pathsOf, provisionBinaries, requireBinary } from './provision.js';
+import { type BinaryPaths, pathsOf, provisionBinaries, requireBinary } from './provision.js';
 import type { ProgressLog } from './resolve-binary.js';
 import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server.js';
 import { Watchdog } from './watchdog.js';
@@ -22,6 +22,8 @@ export interface DevEnvironmentOptions {
 export interface DevEnvironment {
   readonly temporal: TemporalDevServer;
   readonly kube: KubeControlPlane;
+  /** Paths of the server binaries in use. */
+  readonly binaries: BinaryPaths;
   /** Kills the servers should this process die before {@link DevEnvironment.stop} runs. */
   readonly watchdog: Watchdog;
   /** Stops both, control plane first. Harmless to call twice. */
@@ -63,5 +65,5 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
     await temporal.value.stop();
     watchdog.close();
   };
-  return { temporal: temporal.value, kube: kube.value, watchdog, stop };
+  return { temporal: temporal.value, kube: kube.value, binaries, watchdog, stop };
 }

@@ -19,6 +19,8 @@ export interface KubeApiserverOptions {
   /** Client certificate used for the readiness probe (must be allowed to read namespaces). */
   readonly probeClient: CertifiedKey;
   readonly timeoutMs: number;
+  /** Secure port; a free one when absent (pass the old one to restart at the same address). */
+  readonly port?: number;
 }
 
 /** A running kube-apiserver. */
@@ -39,7 +41,7 @@ export interface RunningKubeApiserver {
  */
 export async function startKubeApiserver(options: KubeApiserverOptions): Promise<RunningKubeApiserver> {
   const { workDir } = options;
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const files = await writeApiserverFiles(options);
   const apiserver = startProcess({
     name: 'kube-apiserver',

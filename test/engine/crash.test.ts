@@ -53,7 +53,7 @@ describe('a worker killed in the middle of an apply', () => {
     });
     doomed.kill('SIGKILL');
 
-    const engine = await startEngine(stackOperator(), taskQueue);
+    const engine = await startEngine(stackOperator(), { taskQueue });
     await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged', 60_000);
     expect((await children()).items).toHaveLength(1);
     const starts = (await historyEvents(client, workflowIdFor(ref)))

@@ -51,8 +51,10 @@ export function installWidgetCrd(): Promise<void> {
  * Creates a CRD (idempotent) and waits until it is Established and its resource can be listed: right after
  * Established, a busy API server may still answer 404 for the new resource, which would stop an informer.
  */
-export async function installCrd(crd: V1CustomResourceDefinition): Promise<void> {
-  const kubeConfig = adminKubeConfig();
+export async function installCrd(
+  crd: V1CustomResourceDefinition,
+  kubeConfig = adminKubeConfig(),
+): Promise<void> {
   const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
   const name = crd.metadata?.name ?? '';
   await api.createCustomResourceDefinition({ body: crd }).catch((error: { code?: number }) => {

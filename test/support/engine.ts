@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -49,16 +49,24 @@ export interface TestEngine {
   stop(): Promise<void>;
 }
 
+/** Where a test engine runs; the test run's servers and a fresh task queue by default. */
+export interface EngineOptions {
+  readonly taskQueue?: string;
+  readonly temporalAddress?: string;
+  readonly kube?: KubeConfig;
+}
+
 /** Starts a worker for `operator` on a fresh task queue; it stops when the current test finishes. */
 export async function startEngine(
   operator: OperatorDefinition,
-  taskQueue = uniqueTaskQueue('engine'),
+  options: EngineOptions = {},
 ): Promise<TestEngine> {
-  const client = await temporalClient();
+  const taskQueue = options.taskQueue ?? uniqueTaskQueue('engine');
+  const client = await temporalClient(options.temporalAddress);
   const worker = await createEngineWorker({
     operator,
-    connection: await workerConnection(),
-    kube: adminKubeConfig(),
+    connection: await workerConnection(options.temporalAddress),
+    kube: options.kube ?? adminKubeConfig(),
     taskQueue,
     workflowBundle: await engineBundle(),
     tuning: { maxCachedWorkflows: 0 },

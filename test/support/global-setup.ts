@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import {
+  type BinaryPaths,
   binarySourcesFromEnv,
   type ControlPlaneAccess,
   startDevEnvironment,
@@ -13,6 +14,7 @@ declare module 'vitest' {
     temporalAddress: string;
     temporalNamespace: string;
     kube: ControlPlaneAccess;
+    binaries: BinaryPaths;
   }
 }
 
@@ -36,5 +38,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalAddress', env.temporal.address);
   project.provide('temporalNamespace', env.temporal.namespace);
   project.provide('kube', env.kube.access);
+  project.provide('binaries', env.binaries);
   return () => env.stop();
 }

@@ -1,4 +1,8 @@
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 
-// Worker INFO logs (state changes, bundling) drown the test output; keep warnings and errors.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Worker INFO logs (state changes, bundling) and the core's retry warnings while a test stops Temporal on purpose
+// drown the test output; keep warnings of the SDK and errors of the core.
+Runtime.install({
+  logger: new DefaultLogger('WARN'),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } },
+});

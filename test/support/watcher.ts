@@ -1,3 +1,4 @@
+import type { KubeConfig } from '@kubernetes/client-node';
 import { onTestFinished } from 'vitest';
 import type { OperatorDefinition } from '../../src/operator/operator.js';
 import { parseWatcherConfig, type WatcherConfig } from '../../src/watcher/config.js';
@@ -15,6 +16,7 @@ export async function startTestWatcher(
   engine: TestEngine,
   namespace: string,
   overrides: Record<string, unknown> = {},
+  kube: KubeConfig = adminKubeConfig(),
 ): Promise<RunningWatcher> {
   const config: WatcherConfig = parseWatcherConfig({
     namespaces: [namespace],
@@ -24,7 +26,7 @@ export async function startTestWatcher(
   });
   const watcher = await startWatcher({
     operator,
-    kube: adminKubeConfig(),
+    kube,
     sender: temporalSignalSender(engine.client, engine.target),
     config,
     log: silent,

@@ -74,7 +74,7 @@ describe('two watcher processes', () => {
   it('signal from one leader only; when it is SIGKILLed the standby takes over within the lease duration', async () => {
     const namespace = await createTestNamespace();
     const taskQueue = uniqueTaskQueue('ha');
-    const engine = await startEngine(operator, taskQueue);
+    const engine = await startEngine(operator, { taskQueue });
     const watchers = [
       await startWatcherProcess(namespace, taskQueue, uniqueName('one')),
       await startWatcherProcess(namespace, taskQueue, uniqueName('two')),
@@ -116,7 +116,7 @@ describe('two watcher processes', () => {
   it('on SIGTERM, flushes, releases the lease and exits 0', async () => {
     const namespace = await createTestNamespace();
     const taskQueue = uniqueTaskQueue('term');
-    await startEngine(operator, taskQueue);
+    await startEngine(operator, { taskQueue });
     const watcher = await startWatcherProcess(namespace, taskQueue, uniqueName('term'));
     await vi.waitFor(async () => expect(await leaderOf([watcher])).toHaveLength(1), {
       timeout: 15_000,

@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { ResourceRef } from '../../src/core/resource-ref.js';
+import { defineResourceKind } from '../../src/operator/resource-kind.js';
+import { parseWatcherConfig } from '../../src/watcher/config.js';
+import { collectionPath } from '../../src/watcher/kube-paths.js';
+import { OWNER_LABEL, ownerOf } from '../../src/watcher/owners.js';
+import { relevantChange } from '../../src/watcher/predicates.js';
+import { SignalQueue, type SignalSender } from '../../src/watcher/signal-queue.js';
+
+const App = defineResourceKind({
+  group: 'apps.example.dev',
+  version: 'v1',
+  kind: 'App',
+  plural: 'apps',
+  scope: 'Namespaced',
+  spec: z.object({}),
+});
+const meta = (overrides: Record<string, unknown>) => ({
+  metadata: { uid: 'u', generation: 1, ...overrides },
+});
+const options = { labels: true, annotations: false };
+
+describe('relevantChange', () => {
+  it.each([
+    ['a spec change (new generation)', meta({}), meta({ generation: 2 }), 'generation 1 → 2'],
+    [
+      'a deletion request',
+      meta({}),
+      meta({ deletionTimestamp: '2026-01-01T00:00:00Z' }),
+      'deletion requested',
+    ],
+    ['a finalizer change', meta({}), meta({ finalizers: ['x'] }), 'finalizers changed'],
+    ['a label change', meta({ labels: { a: '1' } }), meta({ labels: { a: '2' } }), 'labels changed'],
+    ['a replacement (new uid)', meta({}), meta({ uid: 'v' }), 'replaced'],
+    [
+      'a status-only change',
+      meta({ resourceVersion: '1' }),
+      { ...meta({ resourceVersion: '2' }), status: { x: 1 } },
+      undefined,
+    ],
+    [
+      'a managedFields change',
+      meta({ managedFields: [] }),
+      meta({ managedFields: [{ manager: 'm' }] }),
+      undefined,
+    ],
+    [
+      'an annotation change (ignored by default)',
+      meta({ annotations: {} }),
+      meta({ annotations: { a: 'b' } }),
+      undefined,
+    ],
+    [
+      'labels in another order',
+      meta({ labels: { a: '1', b: '2' } }),
+      meta({ labels: { b: '2', a: '1' } }),
+      undefined,
+    ],
+  ])('%s', (_, before, after, expected) => {
+    expect(relevantChange(before, after, options)).toBe(expected);
+  });
+
+  it('reacts to annotations when asked to', () => {
+    expect(
+      relevantChange(meta({}), meta({ annotations: { a: 'b' } }), { labels: true, annotations: true }),
+    ).toBe('annotations changed');
+  });
+});
+
+describe('ownerOf', () => {
+  const child = (metadata: Record<string, unknown>) => ({
+    metadata: { namespace: 'ns', name: 'c', ...metadata },
+  });
+  it('follows the controller owner reference of the operator kind', () => {
+    const ref = { apiVersion: 'apps.example.dev/v1', kind: 'App', name: 'web', uid: 'x', controller: true };
+    expect(ownerOf(child({ ownerReferences: [ref] }), App)).toEqual(App.ref('web', 'ns'));
+  });
+  it('ignores owner references of other kinds and non-controller references', () => {
+    const other = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'x', controller: true };
+    const plain = { apiVersion: 'apps.example.dev/v1', kind: 'App', name: 'web', uid: 'x' };
+    expect(ownerOf(child({ ownerReferences: [other, plain] }), App)).toBeUndefined();
+  });
+  it('falls back to the owner label, in the same or another namespace', () => {
+    expect(ownerOf(child({ labels: { [OWNER_LABEL]: 'web' } }), App)).toEqual(App.ref('web', 'ns'));
+    expect(ownerOf(child({ labels: { [OWNER_LABEL]: 'other.web' } }), App)).toEqual(App.ref('web', 'other'));
+  });
+});
+
+describe('collectionPath', () => {
+  it.each([
+    [{ apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' }, 'ns', '/api/v1/namespaces/ns/configmaps'],
+    [
+      { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments' },
+      undefined,
+      '/apis/apps/v1/deployments',
+    ],
+  ])('builds the API path of %o in %s', (kind, namespace, path) => {
+    expect(collectionPath(kind, namespace)).toBe(path);
+  });
+});
+
+describe('parseWatcherConfig', () => {
+  it('fills in defaults', () => {
+    expect(parseWatcherConfig({})).toMatchObject({
+      namespaces: [],
+      debounceMs: 200,
+      leaderElection: { enabled: true, leaseDurationMs: 15_000 },
+      health: { port: 8080 },
+    });
+  });
+  it('names every invalid setting', () => {
+    expect(() => parseWatcherConfig({ debounceMs: -1, namespaces: ['Bad_NS'] })).toThrow(
+      /namespaces\.0: not a namespace name[\s\S]*debounceMs/,
+    );
+  });
+});
+
+/** A sender that records deliveries and fails while told to. */
+function recordingSender() {
+  const sent: string[] = [];
+  let failing = false;
+  const sender: SignalSender = {
+    async send(ref: ResourceRef, reason: string) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (failing) throw new Error('unavailable');
+      sent.push(`${ref.name}: ${reason}`);
+    },
+  };
+  return { sender, sent, fail: (value: boolean) => (failing = value) };
+}
+
+const queueOptions = {
+  debounceMs: 50,
+  maxInFlight: 4,
+  maxPerSecond: 1_000,
+  retryInitialMs: 20,
+  retryMaxMs: 100,
+};
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('SignalQueue', () => {
+  it('coalesces a burst of changes to one resource into one signal', async () => {
+    const { sender, sent } = recordingSender();
+    const queue = new SignalQueue({ ...queueOptions, sender, isLeader: () => true });
+    for (let i = 0; i < 100; i += 1) queue.enqueue(App.ref('a', 'ns'), i % 2 ? 'updated' : 'added');
+    queue.enqueue(App.ref('b', 'ns'), 'added');
+    await settle(200);
+    expect(sent.sort()).toEqual(['a: added; updated', 'b: added']);
+    expect(queue.size).toBe(0);
+  });
+
+  it('keeps a change that arrives while its signal is in flight and sends it afterwards', async () => {
+    const { sender, sent } = recordingSender();
+    const queue = new SignalQueue({ ...queueOptions, debounceMs: 0, sender, isLeader: () => true });
+    queue.enqueue(App.ref('a', 'ns'), 'first');
+    await settle(2);
+    queue.enqueue(App.ref('a', 'ns'), 'second');
+    await settle(100);
+    expect(sent).toEqual(['a: first', 'a: second']);
+  });
+
+  it('retries with backoff while delivery fails, losing nothing', async () => {
+    const { sender, sent, fail } = recordingSender();
+    const failures: string[] = [];
+    const queue = new SignalQueue({
+      ...queueOptions,
+      sender,
+      isLeader: () => true,
+      onFailed: (ref) => failures.push(ref.name),
+    });
+    fail(true);
+    queue.enqueue(App.ref('a', 'ns'), 'added');
+    await settle(300);
+    expect(failures.length).toBeGreaterThan(1);
+    expect(queue.size).toBe(1);
+    fail(false);
+    await settle(300);
+    expect(sent).toEqual(['a: added']);
+    expect(queue.size).toBe(0);
+  });
+
+  it('sends nothing while not the leader', async () => {
+    const { sender, sent } = recordingSender();
+    const queue = new SignalQueue({ ...queueOptions, sender, isLeader: () => false });
+    queue.enqueue(App.ref('a', 'ns'), 'added');
+    await settle(150);
+    expect(sent).toEqual([]);
+    expect(queue.size).toBe(0);
+  });
+
+  it('flushes pending changes at once, ignoring the debounce window', async () => {
+    const { sender, sent } = recordingSender();
+    const queue = new SignalQueue({ ...queueOptions, debounceMs: 60_000, sender, isLeader: () => true });
+    queue.enqueue(App.ref('a', 'ns'), 'added');
+    expect(await queue.flush(1_000)).toBe(0);
+    expect(sent).toEqual(['a: added']);
+  });
+
+  it('limits the signals started per second', async () => {
+    const { sender, sent } = recordingSender();
+    const queue = new SignalQueue({
+      ...queueOptions,
+      debounceMs: 0,
+      maxPerSecond: 20,
+      sender,
+      isLeader: () => true,
+    });
+    for (let i = 0; i < 40; i += 1) queue.enqueue(App.ref(`r${i}`, 'ns'), 'resync');
+    await settle(500);
+    expect(sent.length).toBeGreaterThan(5);
+    expect(sent.length).toBeLessThan(35);
+  });
+});
