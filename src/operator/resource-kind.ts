@@ -51,10 +51,10 @@ export interface ResourceKind<Spec extends z.ZodType = z.ZodType, Status extends
 
 /** The validated spec type of a kind. */
 export type SpecOf<K extends ResourceKind> = z.output<K['spec']>;
-/** The operator-owned status type of a kind. */
-export type StatusOf<K extends ResourceKind> = K['status'] extends z.ZodType
-  ? z.output<K['status']>
-  : Record<never, never>;
+/** The operator-owned status type of a kind (empty when the kind declares none). */
+export type StatusOf<K extends ResourceKind> = [NonNullable<K['status']>] extends [z.ZodNever]
+  ? Record<never, never>
+  : z.output<NonNullable<K['status']>>;
 /** A resource of kind `K`. */
 export type ResourceOf<K extends ResourceKind> = Resource<SpecOf<K>, StatusOf<K>>;
 

@@ -1,0 +1,188 @@
+/**
+ * The example operator: a `Website` becomes a ConfigMap with its content, a Deployment serving it, a Service, and a
+ * DNS record at an external provider. `staircase dev` runs it against the embedded servers.
+ *
+ * The DNS provider's address is read from `WEBSITE_DNS_URL` when the module loads (this module is the operator's
+ * entry point; `staircase dev` sets it).
+ */
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  defineOperator,
+  needsFix,
+  passes,
+  planFor,
+  type StepContext,
+  stepFor,
+  waitFor,
+} from '../../src/index.js';
+import {
+  applyChild,
+  childNames,
+  desiredConfigMap,
+  desiredDeployment,
+  desiredService,
+  readChild,
+} from './children.js';
+import { type DnsClient, dnsClient } from './dns-client.js';
+import { Website } from './kind.js';
+
+export { Website } from './kind.js';
+
+type Context = StepContext<typeof Website>;
+const step = stepFor(Website);
+
+const ensureConfigMap = step({
+  name: 'configmap',
+  async check(context) {
+    const desired = desiredConfigMap(context.resource);
+    const current = await readChild(context, desired);
+    return current?.data?.['index.html'] === desired.data['index.html']
+      ? passes()
+      : needsFix('content is out of date');
+  },
+  async apply(context) {
+    await applyChild(context, desiredConfigMap(context.resource));
+    return { message: `applied ConfigMap ${childNames(context.resource).configMap}` };
+  },
+});
+
+const ensureDeployment = step({
+  name: 'deployment',
+  async check(context) {
+    const desired = desiredDeployment(context.resource);
+    const current = await readChild(context, desired);
+    const image = current?.spec?.template.spec?.containers[0]?.image;
+    const same =
+      current &&
+      image === context.resource.spec.image &&
+      current.spec?.replicas === context.resource.spec.replicas;
+    return same ? passes() : needsFix(current ? 'image or replicas differ' : 'Deployment is missing');
+  },
+  async apply(context) {
+    await applyChild(context, desiredDeployment(context.resource));
+    return { message: `applied Deployment ${childNames(context.resource).deployment}` };
+  },
+});
+
+const ensureService = step({
+  name: 'service',
+  async check(context) {
+    return (await readChild(context, desiredService(context.resource)))
+      ? passes()
+      : needsFix('Service is missing');
+  },
+  async apply(context) {
+    await applyChild(context, desiredService(context.resource));
+    return { message: `applied Service ${childNames(context.resource).service}` };
+  },
+});
+
+const target = (context: Context) =>
+  `${childNames(context.resource).service}.${context.resource.metadata.namespace ?? 'default'}.svc.cluster.local`;
+
+/** Step 1 of the existence-check pattern: place the record only if none exists for this Website. */
+function ensureDnsRecord(dns: DnsClient) {
+  return step({
+    name: 'dns-record',
+    async check(context) {
+      const [record, ...extra] = await dns.recordsOf(context.resource.metadata.uid);
+      if (!record) return needsFix(`no DNS record for ${context.resource.spec.hostname}`);
+      if (extra.length > 0 || record.hostname !== context.resource.spec.hostname)
+        return needsFix('the DNS record is stale');
+      return passes(record.id);
+    },
+    async apply(context) {
+      const owner = context.resource.metadata.uid;
+      // Replace stale records (hostname changed); creating is safe to repeat: one record per owner.
+      for (const stale of await dns.recordsOf(owner)) {
+        if (stale.hostname !== context.resource.spec.hostname) await dns.remove(stale.id);
+      }
+      const record = await dns.create({
+        hostname: context.resource.spec.hostname,
+        target: target(context),
+        owner,
+      });
+      return { message: `DNS record ${record.id} for ${record.hostname}` };
+    },
+  });
+}
+
+/** Step 2 of the existence-check pattern: record the existing record on the resource. */
+const recordDnsOnStatus = step({
+  name: 'dns-status',
+  check: (context, recordId: string) =>
+    context.resource.status?.dnsRecordId === recordId
+      ? passes()
+      : needsFix('status does not name the DNS record', recordId),
+  async apply(context, _recordId, recordId: string) {
+    const { metadata } = context.resource;
+    await context.kube.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
+      {
+        group: Website.group,
+        version: Website.version,
+        plural: Website.plural,
+        namespace: metadata.namespace ?? 'default',
+        name: metadata.name,
+        body: {
+          metadata: { uid: metadata.uid },
+          status: { dnsRecordId: recordId, url: `http://${context.resource.spec.hostname}/` },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    return { message: `recorded DNS record ${recordId}` };
+  },
+});
+
+const deploymentAvailable = step({
+  name: 'available',
+  async check(context) {
+    const current = await readChild(context, desiredDeployment(context.resource));
+    const available = current?.status?.availableReplicas ?? 0;
+    const wanted = context.resource.spec.replicas;
+    return available >= wanted && current?.status?.observedGeneration === current?.metadata?.generation
+      ? passes()
+      : waitFor(`${available} of ${wanted} replicas available`, 30_000);
+  },
+});
+
+function deleteDnsRecords(dns: DnsClient) {
+  return step({
+    name: 'delete-dns-record',
+    async check(context) {
+      const records = await dns.recordsOf(context.resource.metadata.uid);
+      return records.length === 0 ? passes() : needsFix(`${records.length} DNS record(s) left`);
+    },
+    async apply(context) {
+      for (const record of await dns.recordsOf(context.resource.metadata.uid)) await dns.remove(record.id);
+      return { message: 'deleted the DNS record' };
+    },
+  });
+}
+
+/** The website operator talking to the DNS provider at `dnsUrl`. */
+export function websiteOperator(dnsUrl: string) {
+  const dns = dnsClient(dnsUrl);
+  return defineOperator({
+    name: 'website',
+    kind: Website,
+    plan: () =>
+      planFor(Website)
+        .step(ensureConfigMap)
+        .step(ensureDeployment)
+        .step(ensureService)
+        .step(ensureDnsRecord(dns))
+        .step(recordDnsOnStatus)
+        .step(deploymentAvailable)
+        .build(),
+    cleanup: () => planFor(Website).step(deleteDnsRecords(dns)).build(),
+    owns: [
+      { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' },
+      { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments' },
+      { apiVersion: 'v1', kind: 'Service', plural: 'services' },
+    ],
+    options: { loop: { minModifyDelayMs: 200 } },
+  });
+}
+
+export default websiteOperator(process.env.WEBSITE_DNS_URL ?? 'http://127.0.0.1:8053');
