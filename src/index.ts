@@ -38,6 +38,7 @@ export {
 export type { Condition, EngineStatus, Phase } from './core/status.js';
 export { InvalidPlanError, PermanentError, UnsupportedSchemaError } from './operator/errors.js';
 export {
+  type DevHooks,
   defineOperator,
   type OperatorDefinition,
   type OperatorOptions,

@@ -9,10 +9,13 @@ export interface DnsClient {
   remove(id: string): Promise<void>;
 }
 
-/** A client of the DNS provider's HTTP API at `baseUrl`. 5xx answers throw (retried); 4xx are permanent. */
-export function dnsClient(baseUrl: string): DnsClient {
+/**
+ * A client of the DNS provider's HTTP API at `baseUrl()` (asked on every call, so `staircase dev` can start the
+ * provider after the operator module loaded). 5xx answers throw (retried); 4xx are permanent.
+ */
+export function dnsClient(baseUrl: () => string): DnsClient {
   const call = async (path: string, init?: RequestInit): Promise<Response> => {
-    const response = await fetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(`${baseUrl()}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
     if (response.status >= 500)
       throw new Error(`DNS provider answered ${response.status} to ${init?.method ?? 'GET'} ${path}`);
     return response;

@@ -2,11 +2,12 @@
  * The example operator: a `Website` becomes a ConfigMap with its content, a Deployment serving it, a Service, and a
  * DNS record at an external provider. `staircase dev` runs it against the embedded servers.
  *
- * The DNS provider's address is read from `WEBSITE_DNS_URL` when the module loads (this module is the operator's
- * entry point; `staircase dev` sets it).
+ * The DNS provider's address comes from `WEBSITE_DNS_URL` (default `http://127.0.0.1:8053`); `staircase dev` starts
+ * a provider through the `dev` hooks below and sets it.
  */
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import {
+  type DevHooks,
   defineOperator,
   needsFix,
   passes,
@@ -24,7 +25,9 @@ import {
   readChild,
 } from './children.js';
 import { type DnsClient, dnsClient } from './dns-client.js';
+import { startDnsProvider } from './dns-provider.js';
 import { Website } from './kind.js';
+import { SAMPLE_WEBSITES } from './samples.js';
 
 export { Website } from './kind.js';
 
@@ -160,8 +163,8 @@ function deleteDnsRecords(dns: DnsClient) {
   });
 }
 
-/** The website operator talking to the DNS provider at `dnsUrl`. */
-export function websiteOperator(dnsUrl: string) {
+/** The website operator talking to the DNS provider at `dnsUrl()`. */
+export function websiteOperator(dnsUrl: () => string) {
   const dns = dnsClient(dnsUrl);
   return defineOperator({
     name: 'website',
@@ -185,4 +188,14 @@ export function websiteOperator(dnsUrl: string) {
   });
 }
 
-export default websiteOperator(process.env.WEBSITE_DNS_URL ?? 'http://127.0.0.1:8053');
+export default websiteOperator(() => process.env.WEBSITE_DNS_URL ?? 'http://127.0.0.1:8053');
+
+/** What `staircase dev` needs besides the operator: sample resources and the DNS provider. */
+export const dev: DevHooks = {
+  samples: SAMPLE_WEBSITES.map((sample) => ({ name: sample.name, spec: { ...sample.spec } })),
+  async startServices() {
+    const provider = await startDnsProvider({ latencyMs: 20 });
+    process.env.WEBSITE_DNS_URL = provider.url;
+    return { description: `DNS provider at ${provider.url}`, stop: () => provider.stop() };
+  },
+};

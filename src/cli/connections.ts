@@ -26,10 +26,13 @@ export type TemporalSettings = z.output<typeof TemporalSettingsSchema>;
 
 /** Reads Temporal settings from flags (first) and TEMPORAL_* environment variables. */
 export function temporalSettings(
-  flags: Record<string, string | undefined>,
+  flags: Readonly<Record<string, string | boolean | undefined>>,
   env: NodeJS.ProcessEnv,
 ): TemporalSettings {
-  const pick = (flag: string, variable: string) => flags[flag] ?? env[variable];
+  const pick = (flag: string, variable: string) => {
+    const value = flags[flag];
+    return typeof value === 'string' ? value : env[variable];
+  };
   const raw = {
     address: pick('temporal-address', 'TEMPORAL_ADDRESS'),
     namespace: pick('temporal-namespace', 'TEMPORAL_NAMESPACE'),

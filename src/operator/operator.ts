@@ -75,3 +75,16 @@ export function resolveOptions(operator: OperatorDefinition): ResolvedOperatorOp
     applyPolicy: options.applyPolicy ?? {},
   };
 }
+
+/**
+ * Optional named export `dev` of an operator module, used by `staircase dev`: sample resources to apply, and local
+ * services the operator talks to (say, a fake external API) to start first.
+ */
+export interface DevHooks {
+  readonly samples: readonly {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly spec: Record<string, unknown>;
+  }[];
+  startServices?(): Promise<{ readonly description: string; stop(): Promise<void> }>;
+}

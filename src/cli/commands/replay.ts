@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { engineWorkflowsPath } from '../../worker/create-worker.js';
+import { RECONCILE_WORKFLOW_TYPE } from '../../workflows/contract.js';
+import { connectClient, temporalSettings } from '../connections.js';
+import { UsageError } from '../errors.js';
+import { parseFlags, TEMPORAL_FLAGS, TEMPORAL_HELP, validated } from '../parse.js';
+
+const HELP = `staircase replay FILE...
+staircase replay --workflow-id ID | --query 'VISIBILITY QUERY' [temporal flags]
+
+Replays workflow histories (JSON files as the Temporal UI and CLI export them, or fetched from a server) against the
+current workflow code, and reports any non-determinism. Exits 1 if any history fails.
+
+${TEMPORAL_HELP}`;
+
+interface NamedHistory {
+  readonly workflowId: string;
+  readonly history: unknown;
+}
+
+async function fromFiles(files: readonly string[]): Promise<NamedHistory[]> {
+  return Promise.all(
+    files.map(async (file) => ({
+      workflowId: basename(file, '.json'),
+      history: historyFromJSON(JSON.parse(await readFile(file, 'utf8'))),
+    })),
+  );
+}
+
+async function fromServer(values: Record<string, string | boolean | undefined>): Promise<NamedHistory[]> {
+  const client = await connectClient(
+    validated('Temporal settings', () => temporalSettings(values, process.env)),
+  );
+  try {
+    const ids =
+      typeof values['workflow-id'] === 'string'
+        ? [values['workflow-id']]
+        : await collectIds(
+            client,
+            `WorkflowType = "${RECONCILE_WORKFLOW_TYPE}" AND (${values.query as string})`,
+          );
+    return Promise.all(
+      ids.map(async (workflowId) => ({
+        workflowId,
+        history: await client.workflow.getHandle(workflowId).fetchHistory(),
+      })),
+    );
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function collectIds(
+  client: Awaited<ReturnType<typeof connectClient>>,
+  query: string,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
+  return ids;
+}
+
+export const replayCommand = {
+  summary: 'replay histories (files or from a server) against the current workflow code',
+  async run(argv: string[]): Promise<number> {
+    const flags = { 'workflow-id': { type: 'string' }, query: { type: 'string' } } as const;
+    const parsed = parseFlags(argv, { ...flags, ...TEMPORAL_FLAGS }, HELP, true);
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
+    const fromServerAsked = values['workflow-id'] !== undefined || values.query !== undefined;
+    if (fromServerAsked === positionals.length > 0)
+      throw new UsageError('give history files, or --workflow-id / --query, not both');
+    const histories = fromServerAsked ? await fromServer(values) : await fromFiles(positionals);
+    if (histories.length === 0) throw new UsageError('no histories matched');
+    let failed = 0;
+    for await (const result of Worker.runReplayHistories(
+      { workflowsPath: engineWorkflowsPath() },
+      histories,
+    )) {
+      if (result.error) failed += 1;
+      process.stdout.write(
+        `${result.error ? 'FAIL' : 'ok  '} ${result.workflowId}${result.error ? `: ${result.error.message}` : ''}\n`,
+      );
+    }
+    process.stdout.write(`${histories.length - failed} passed, ${failed} failed\n`);
+    return failed === 0 ? 0 : 1;
+  },
+};

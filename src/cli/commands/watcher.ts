@@ -1,0 +1,98 @@
+import { resolveOptions } from '../../operator/operator.js';
+import { parseWatcherConfig } from '../../watcher/config.js';
+import { jsonLogger } from '../../watcher/logger.js';
+import { temporalSignalSender } from '../../watcher/temporal-sender.js';
+import { startWatcher } from '../../watcher/watcher.js';
+import { connectClient, kubeConfigFrom, temporalSettings } from '../connections.js';
+import { loadOperator } from '../load-operator.js';
+import { parseFlags, TEMPORAL_FLAGS, TEMPORAL_HELP, validated } from '../parse.js';
+
+const HELP = `staircase watcher [--operator MODULE] [--kubeconfig FILE] [options] [temporal flags]
+
+Watches the operator's resources (and owned kinds) and signals each resource's workflow. Run two replicas: they
+elect a leader with a Lease. Flags override environment variables.
+  --operator MODULE          (STAIRCASE_OPERATOR) default: the website example
+  --kubeconfig FILE          (KUBECONFIG) in-cluster service account when absent
+  --namespaces a,b           (STAIRCASE_WATCH_NAMESPACES) default: all namespaces
+  --label-selector SELECTOR  (STAIRCASE_LABEL_SELECTOR)
+  --debounce-ms N            changes within N ms become one signal (default 200)
+  --task-queue NAME          (STAIRCASE_TASK_QUEUE) default: the operator's
+  --lease-namespace NS       (STAIRCASE_LEASE_NAMESPACE) default: default
+  --lease-duration-ms N      (default 15000)   --lease-retry-ms N (default 2000)
+  --no-leader-election       signal from this process alone
+  --identity NAME            (POD_NAME) leader-election identity
+  --health-port PORT         (STAIRCASE_HEALTH_PORT) /healthz /readyz /metrics, default 8080
+
+${TEMPORAL_HELP}`;
+
+const FLAGS = {
+  operator: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  namespaces: { type: 'string' },
+  'label-selector': { type: 'string' },
+  'debounce-ms': { type: 'string' },
+  'task-queue': { type: 'string' },
+  'lease-namespace': { type: 'string' },
+  'lease-duration-ms': { type: 'string' },
+  'lease-retry-ms': { type: 'string' },
+  'no-leader-election': { type: 'boolean' },
+  identity: { type: 'string' },
+  'health-port': { type: 'string' },
+} as const;
+
+const num = (text: string | undefined) => (text === undefined ? undefined : Number(text));
+const defined = <T extends object>(object: T) =>
+  Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined));
+
+function configFrom(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv) {
+  const text = (flag: string) => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
+  const namespaces = text('namespaces') ?? env.STAIRCASE_WATCH_NAMESPACES;
+  return parseWatcherConfig(
+    defined({
+      namespaces: namespaces ? namespaces.split(',').filter(Boolean) : undefined,
+      labelSelector: text('label-selector') ?? env.STAIRCASE_LABEL_SELECTOR,
+      debounceMs: num(text('debounce-ms')),
+      leaderElection: defined({
+        enabled: values['no-leader-election'] ? false : undefined,
+        namespace: text('lease-namespace') ?? env.STAIRCASE_LEASE_NAMESPACE,
+        leaseDurationMs: num(text('lease-duration-ms')),
+        retryPeriodMs: num(text('lease-retry-ms')),
+        identity: text('identity') ?? env.POD_NAME,
+      }),
+      health: defined({ port: num(text('health-port') ?? env.STAIRCASE_HEALTH_PORT) }),
+    }),
+  );
+}
+
+export const watcherCommand = {
+  summary: 'run the watcher (Kubernetes changes → workflow signals) for production',
+  async run(argv: string[]): Promise<number> {
+    const parsed = parseFlags(argv, { ...FLAGS, ...TEMPORAL_FLAGS }, HELP);
+    if (!parsed) return 0;
+    const { values } = parsed;
+    const env = process.env;
+    const config = configFrom(values, env);
+    const settings = validated('Temporal settings', () => temporalSettings(values, env));
+    const operator = await loadOperator(values.operator ?? env.STAIRCASE_OPERATOR);
+    const kube = kubeConfigFrom(values.kubeconfig ?? env.KUBECONFIG);
+    const client = await connectClient(settings);
+    const options = resolveOptions(operator);
+    const taskQueue = values['task-queue'] ?? env.STAIRCASE_TASK_QUEUE ?? options.taskQueue;
+    const log = jsonLogger('watcher');
+    const watcher = await startWatcher({
+      operator,
+      kube,
+      sender: temporalSignalSender(client, { taskQueue, config: options.loop }),
+      config,
+      log,
+    });
+    const signal = await new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
+    log.info('shutting down', { signal });
+    await watcher.stop();
+    await client.connection.close();
+    return 0;
+  },
+};

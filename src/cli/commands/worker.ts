@@ -1,0 +1,52 @@
+import { Runtime } from '@temporalio/worker';
+import { resolveOptions } from '../../operator/operator.js';
+import { createEngineWorker } from '../../worker/create-worker.js';
+import { connectWorker, kubeConfigFrom, temporalSettings } from '../connections.js';
+import { UsageError } from '../errors.js';
+import { loadOperator } from '../load-operator.js';
+import { parseFlags, TEMPORAL_FLAGS, TEMPORAL_HELP, validated } from '../parse.js';
+
+const HELP = `staircase worker [--operator MODULE] [--kubeconfig FILE] [--task-queue NAME] [--metrics-port PORT] [temporal flags]
+
+Runs the engine's workflows and the operator's activities. Run as many replicas as you like.
+  --operator MODULE     (STAIRCASE_OPERATOR) module whose default export is the operator; default: the example
+  --kubeconfig FILE     (KUBECONFIG) in-cluster service account when absent
+  --task-queue NAME     (STAIRCASE_TASK_QUEUE) default: the operator's (staircase-<name>)
+  --metrics-port PORT   (STAIRCASE_METRICS_PORT) serve the Temporal SDK's Prometheus metrics on 0.0.0.0:PORT
+
+${TEMPORAL_HELP}`;
+
+export const workerCommand = {
+  summary: 'run the engine worker (workflows and activities) for production',
+  async run(argv: string[]): Promise<number> {
+    const flags = {
+      operator: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'task-queue': { type: 'string' },
+      'metrics-port': { type: 'string' },
+    } as const;
+    const parsed = parseFlags(argv, { ...flags, ...TEMPORAL_FLAGS }, HELP);
+    if (!parsed) return 0;
+    const { values } = parsed;
+    const env = process.env;
+    const settings = validated('Temporal settings', () => temporalSettings(values, env));
+    const metricsPort = values['metrics-port'] ?? env.STAIRCASE_METRICS_PORT;
+    if (metricsPort !== undefined && !/^\d+$/.test(metricsPort))
+      throw new UsageError(`--metrics-port "${metricsPort}" is not a port`);
+    if (metricsPort)
+      Runtime.install({
+        telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } },
+      });
+    const operator = await loadOperator(values.operator ?? env.STAIRCASE_OPERATOR);
+    const worker = await createEngineWorker({
+      operator,
+      connection: await connectWorker(settings),
+      namespace: settings.namespace,
+      kube: kubeConfigFrom(values.kubeconfig ?? env.KUBECONFIG),
+      taskQueue: values['task-queue'] ?? env.STAIRCASE_TASK_QUEUE ?? resolveOptions(operator).taskQueue,
+    });
+    // The SDK shuts the worker down gracefully on SIGINT and SIGTERM; run() resolves once it has.
+    await worker.run();
+    return 0;
+  },
+};
