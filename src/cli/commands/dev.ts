@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiextensionsV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { ResourceRef } from '../../core/resource-ref.js';
 import { binarySourcesFromEnv } from '../../devenv/binary-sources.js';
 import { BINARY_SETS } from '../../devenv/components.js';
@@ -50,6 +50,8 @@ export const devCommand = {
     const timeoutS = Number(parsed.values.timeout ?? 300);
     if (!Number.isFinite(timeoutS) || timeoutS <= 0)
       throw new UsageError(`--timeout "${parsed.values.timeout}" is not a number of seconds`);
+    // Worker state changes and bundling details are noise here; warnings still show.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
     const { operator, dev } = await loadOperatorModule(parsed.values.operator);
     const stops: Stop[] = [];
     const stopAll = async () => {

@@ -1,0 +1,148 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { signalChange } from '../../src/client/reconcile-client.js';
+import { workflowIdFor } from '../../src/core/resource-ref.js';
+import { resolveOptions } from '../../src/operator/operator.js';
+import { createEngineWorker } from '../../src/worker/create-worker.js';
+import { Stack, stackOperator } from '../engine/fixtures/test-operator.js';
+import { createResource, HISTORIES_DIR, installKind } from '../support/engine.js';
+import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
+import { temporalClient, uniqueTaskQueue, workerConnection } from '../support/temporal.js';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+/** Runs `staircase ARGS` and resolves with its exit code and output, whatever the code. */
+async function staircase(args: readonly string[], timeoutMs = 60_000) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', cli, ...args],
+      {
+        timeout: timeoutMs,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+describe('the staircase command', () => {
+  beforeAll(() => installKind(Stack));
+
+  it('runs the example on the embedded default: `staircase dev --exit-when-ready` exits 0 with every Website Ready', async () => {
+    const result = await staircase(['dev', '--exit-when-ready', '--timeout', '240'], 300_000);
+    expect(result.stdout).toContain('every Website is Ready');
+    expect(result.stdout).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:\d+/);
+    expect(result.stdout).toMatch(/default\/blog: Ready \(run \d+\)/);
+    expect(result.code).toBe(0);
+  }, 320_000);
+
+  it('prints the CRD, and refuses unknown commands and bad arguments with a one-line reason', async () => {
+    const crd = await staircase(['crd']);
+    expect(crd.code).toBe(0);
+    expect(crd.stdout).toContain('name: websites.example.staircase.dev');
+    const unknown = await staircase(['deploy']);
+    expect(unknown).toMatchObject({
+      code: 2,
+      stderr: 'staircase: unknown command "deploy"; run staircase --help\n',
+    });
+    const badTarget = await staircase(['status', 'a/b/c']);
+    expect(badTarget).toMatchObject({ code: 2, stderr: 'staircase: "a/b/c" is not NAMESPACE/NAME\n' });
+  });
+
+  it('reports status, reconciles now, pauses and resumes a resource', async () => {
+    const namespace = await createTestNamespace();
+    const operator = stackOperator();
+    const taskQueue = resolveOptions(operator).taskQueue;
+    const worker = await createEngineWorker({
+      operator,
+      connection: await workerConnection(),
+      kube: adminKubeConfig(),
+      taskQueue,
+    });
+    const running = worker.run();
+    try {
+      const ref = await createResource(Stack, namespace, 'cli', {});
+      await signalChange(
+        await temporalClient(),
+        ref,
+        { taskQueue, config: resolveOptions(operator).loop },
+        'test',
+      );
+      const common = [
+        `${namespace}/cli`,
+        '--operator',
+        'test/watcher/fixtures/operator.ts',
+        '--temporal-address',
+        inject('temporalAddress'),
+      ];
+      const reconcile = await staircase(['reconcile', ...common]);
+      expect(reconcile.code).toBe(0);
+      expect(JSON.parse(reconcile.stdout)).toMatchObject({ outcome: { kind: 'converged' } });
+      expect((await staircase(['pause', ...common])).stdout).toContain(`paused ${workflowIdFor(ref)}`);
+      expect(JSON.parse((await staircase(['status', ...common])).stdout)).toMatchObject({
+        phase: 'Paused',
+        paused: true,
+      });
+      expect((await staircase(['resume', ...common])).code).toBe(0);
+    } finally {
+      worker.shutdown();
+      await running;
+    }
+  });
+
+  it('replays the committed histories, and fails on a history from incompatible workflow code', async () => {
+    const files = (await readdir(HISTORIES_DIR))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(HISTORIES_DIR, f));
+    const good = await staircase(['replay', ...files]);
+    expect(good.stdout).toContain(`${files.length} passed, 0 failed`);
+    expect(good.code).toBe(0);
+
+    // Record a real history with deliberately incompatible workflow code (an extra timer before the loop).
+    const namespace = await createTestNamespace();
+    const taskQueue = uniqueTaskQueue('incompatible');
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('../replay/fixtures/changed-workflow.ts', import.meta.url)),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
+    const operator = stackOperator();
+    const worker = await createEngineWorker({
+      operator,
+      connection: await workerConnection(),
+      kube: adminKubeConfig(),
+      taskQueue,
+      workflowBundle,
+    });
+    const client = await temporalClient();
+    const ref = await createResource(Stack, namespace, 'old', {});
+    const history = await worker.runUntil(async () => {
+      const handle = await signalChange(
+        client,
+        ref,
+        { taskQueue, config: resolveOptions(operator).loop },
+        'test',
+      );
+      for (;;) {
+        const events = (await handle.fetchHistory()).events ?? [];
+        if (events.some((e) => e.markerRecordedEventAttributes)) return handle.fetchHistory();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    });
+    const file = join(await mkdtemp(join(tmpdir(), 'replay-')), 'incompatible.json');
+    await writeFile(file, historyToJSON(history));
+    const bad = await staircase(['replay', file]);
+    expect(bad.stdout).toMatch(/FAIL incompatible: .*(nondetermin|Nondetermin)/i);
+    expect(bad.code).toBe(1);
+  });
+});
