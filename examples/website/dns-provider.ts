@@ -30,6 +30,8 @@ export interface DnsProviderOptions {
   readonly latencyMs?: number;
   /** Share of requests answered 503 (0–1). */
   readonly failureRate?: number;
+  /** Delay between storing a new record and answering (widens the window in which a caller can crash). */
+  readonly createDelayMs?: number;
 }
 
 /** A running DNS provider. */
@@ -51,7 +53,9 @@ export async function startDnsProvider(options: DnsProviderOptions = {}): Promis
   const server = createServer((req, res) => {
     setTimeout(() => {
       if (Math.random() < (options.failureRate ?? 0)) return send(res, 503, { error: 'injected failure' });
-      handle(records, req, res).catch((error: unknown) => send(res, 500, { error: String(error) }));
+      handle(records, req, res, options.createDelayMs ?? 0).catch((error: unknown) =>
+        send(res, 500, { error: String(error) }),
+      );
     }, options.latencyMs ?? 0);
   });
   await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
@@ -68,11 +72,17 @@ async function handle(
   records: Map<string, DnsRecord>,
   req: IncomingMessage,
   res: ServerResponse,
+  createDelayMs: number,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const id = /^\/records\/([^/]+)$/.exec(url.pathname)?.[1];
   if (url.pathname === '/records' && req.method === 'GET') return list(records, url, res);
-  if (url.pathname === '/records' && req.method === 'POST') return create(records, await readJson(req), res);
+  if (url.pathname === '/records' && req.method === 'POST') {
+    const body = await readJson(req);
+    const created = create(records, body, res);
+    if (created) setTimeout(() => send(res, 201, created), createDelayMs);
+    return;
+  }
   if (id && req.method === 'GET')
     return records.has(id) ? send(res, 200, records.get(id)) : send(res, 404, { error: 'no such record' });
   if (id && req.method === 'DELETE') return send(res, records.delete(id) ? 204 : 404, undefined);
@@ -88,7 +98,8 @@ function list(records: Map<string, DnsRecord>, url: URL, res: ServerResponse): v
   );
 }
 
-function create(records: Map<string, DnsRecord>, body: unknown, res: ServerResponse): void {
+/** Stores a new record and returns it (the caller answers 201), or answers 400/409 itself. */
+function create(records: Map<string, DnsRecord>, body: unknown, res: ServerResponse): DnsRecord | undefined {
   const parsed = NewRecord.safeParse(body);
   if (!parsed.success) {
     send(res, 400, { error: parsed.error.issues.map((i) => i.message).join('; ') });
@@ -101,7 +112,7 @@ function create(records: Map<string, DnsRecord>, body: unknown, res: ServerRespo
   }
   const record = { id: randomUUID(), ...parsed.data };
   records.set(record.id, record);
-  send(res, 201, record);
+  return record;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

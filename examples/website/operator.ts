@@ -107,6 +107,8 @@ function ensureDnsRecord(dns: DnsClient) {
       });
       return { message: `DNS record ${record.id} for ${record.hostname}` };
     },
+    // Provider calls are quick; a worker that dies mid-call is noticed after this long, and the retry is safe.
+    applyPolicy: { timeoutMs: 10_000 },
   });
 }
 

@@ -1,8 +1,5 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { beforeAll, describe, expect, inject, it, onTestFinished, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { signalChange } from '../../src/client/reconcile-client.js';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
 import { resolveOptions } from '../../src/operator/operator.js';
@@ -10,27 +7,8 @@ import { createResource, installKind, startEngine } from '../support/engine.js';
 import { historyEvents } from '../support/history.js';
 import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
 import { temporalClient, uniqueTaskQueue } from '../support/temporal.js';
+import { startWorkerProcess } from '../support/worker-process.js';
 import { Stack, stackOperator } from './fixtures/test-operator.js';
-
-const workerScript = fileURLToPath(new URL('./fixtures/run-worker.ts', import.meta.url));
-
-async function startWorkerProcess(taskQueue: string) {
-  const args = [
-    inject('temporalAddress'),
-    inject('temporalNamespace'),
-    taskQueue,
-    inject('kube').adminKubeconfigPath,
-  ];
-  const child = spawn(process.execPath, ['--import', 'tsx', workerScript, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  onTestFinished(() => {
-    child.kill('SIGKILL');
-  });
-  for await (const line of createInterface({ input: child.stdout }))
-    if (line === 'worker ready') return child;
-  throw new Error('the worker process exited before it was ready');
-}
 
 describe('a worker killed in the middle of an apply', () => {
   beforeAll(() => installKind(Stack));
