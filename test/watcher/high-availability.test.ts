@@ -9,7 +9,7 @@ import { uniqueTaskQueue } from '../support/temporal.js';
 import { metricValue } from '../support/watcher.js';
 import operator from './fixtures/operator.js';
 
-const main = fileURLToPath(new URL('../../src/watcher/main.ts', import.meta.url));
+const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const operatorModule = fileURLToPath(new URL('./fixtures/operator.ts', import.meta.url));
 const LEASE_MS = 3_000;
 
@@ -29,6 +29,7 @@ async function startWatcherProcess(
       '--import',
       'tsx',
       main,
+      'watcher',
       '--operator',
       operatorModule,
       '--namespaces',
