@@ -40,13 +40,13 @@ async function main(argv: string[]): Promise<number> {
   return (await load()).run(rest);
 }
 
+// Exit explicitly: a finished command must not linger on connections a library keeps open. (Writes to pipes and
+// terminals are synchronous on Linux, so no output is lost.)
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`staircase: ${message.split('\n').join('\n  ')}\n`);
-    process.exitCode = error instanceof UsageError ? 2 : 1;
+    process.exit(error instanceof UsageError ? 2 : 1);
   },
 );
