@@ -112,6 +112,13 @@ export function createEngineActivities<K extends ResourceKind>(
         throw ApplicationFailure.nonRetryable(`step ${call.step} has no apply`, 'StepHasNoApply');
       try {
         const result = await step.apply(context, call.input, call.fix);
+        Context.current()
+          .metricMeter.createCounter(
+            'staircase_applies',
+            'applies',
+            'Successful step applies by kind and step',
+          )
+          .add(1, { kind: call.ref.kind, step: call.step });
         return {
           ...(result?.message ? { message: result.message } : {}),
           ...(result?.status ? { status: result.status } : {}),

@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   log,
+  metricMeter,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -154,6 +155,7 @@ class ReconcileLoop {
       ? { delayMs: 0, wakeOnChange: true, flapping: false }
       : nextWake(result.outcome, this.state, this.input.config);
     await this.record(result, report, startedAt);
+    recordRunMetrics(this.ref, result, Date.now() - Date.parse(startedAt));
     this.requestedRuns = 0;
     this.completedRuns += 1;
     return report;
@@ -178,6 +180,18 @@ class ReconcileLoop {
     });
     await recordOutcome(this.ref, result, status);
   }
+}
+
+/**
+ * Engine metrics through the SDK's metric meter, which drops them during replay and exports them with the worker's
+ * runtime metrics (`staircase worker --metrics-port`): runs by outcome and run duration.
+ */
+function recordRunMetrics(ref: ResourceRef, result: RunResult, durationMs: number): void {
+  const tags = { kind: ref.kind, outcome: result.outcome.kind };
+  metricMeter.createCounter('staircase_runs', 'runs', 'Reconcile runs by kind and outcome').add(1, tags);
+  metricMeter
+    .createHistogram('staircase_run_duration', 'int', 'ms', 'Duration of a reconcile run')
+    .record(durationMs, tags);
 }
 
 function nextState(state: LoopState, report: RunReport, result: RunResult): LoopState {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,25 +6,27 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it, onTestFinished, vi } from 'vitest';
 import { signalChange } from '../../src/client/reconcile-client.js';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
+import { freePort } from '../../src/devenv/ports.js';
 import { resolveOptions } from '../../src/operator/operator.js';
 import { createEngineWorker } from '../../src/worker/create-worker.js';
 import { Stack, stackOperator } from '../engine/fixtures/test-operator.js';
-import { createResource, HISTORIES_DIR, installKind } from '../support/engine.js';
+import { createResource, HISTORIES_DIR, installKind, waitForDescription } from '../support/engine.js';
 import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
 import { temporalClient, uniqueTaskQueue, workerConnection } from '../support/temporal.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
 /** Runs `staircase ARGS` and resolves with its exit code and output, whatever the code. */
-async function staircase(args: readonly string[], timeoutMs = 60_000) {
+async function staircase(args: readonly string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}) {
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', cli, ...args],
       {
+        env: { ...process.env, ...env },
         timeout: timeoutMs,
         maxBuffer: 16 * 1024 * 1024,
       },
@@ -46,6 +48,19 @@ describe('the staircase command', () => {
     expect(result.stdout).toMatch(/default\/blog: Ready \(run \d+\)/);
     expect(result.code).toBe(0);
   }, 320_000);
+
+  it('uses an existing cluster with --kube-context instead of starting one', async () => {
+    const result = await staircase(
+      ['dev', '--kube-context', 'admin', '--exit-when-ready', '--timeout', '120'],
+      180_000,
+      {
+        KUBECONFIG: inject('kube').adminKubeconfigPath,
+      },
+    );
+    expect(result.stdout).toContain(`Kubernetes ${inject('kube').server}`);
+    expect(result.stdout).toContain('every Website is Ready');
+    expect(result.code).toBe(0);
+  }, 200_000);
 
   it('prints the CRD, and refuses unknown commands and bad arguments with a one-line reason', async () => {
     const crd = await staircase(['crd']);
@@ -144,5 +159,39 @@ describe('the staircase command', () => {
     const bad = await staircase(['replay', file]);
     expect(bad.stdout).toMatch(/FAIL incompatible: .*(nondetermin|Nondetermin)/i);
     expect(bad.code).toBe(1);
+  });
+});
+
+describe('staircase worker', () => {
+  beforeAll(() => installKind(Stack));
+
+  it('serves Prometheus metrics: the SDK runtime metrics plus runs by outcome and applies by step', async () => {
+    const namespace = await createTestNamespace();
+    const taskQueue = uniqueTaskQueue('metrics');
+    const port = await freePort();
+    const args = ['worker', '--operator', 'test/watcher/fixtures/operator.ts', '--task-queue', taskQueue];
+    args.push('--metrics-port', String(port), '--temporal-address', inject('temporalAddress'));
+    args.push('--kubeconfig', inject('kube').adminKubeconfigPath);
+    const worker = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    onTestFinished(async () => {
+      worker.kill('SIGTERM');
+      await exited;
+    });
+    const ref = await createResource(Stack, namespace, 'metered', { items: ['a'] });
+    const client = await temporalClient();
+    await signalChange(client, ref, { taskQueue, config: resolveOptions(stackOperator()).loop }, 'test');
+    await waitForDescription(client, ref, (d) => d.lastRun?.outcome.kind === 'converged', 60_000);
+    const metrics = await vi.waitFor(
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        expect(text).toMatch(/staircase_runs(_total)?\{[^}]*outcome="converged"[^}]*\} 1/);
+        return text;
+      },
+      { timeout: 15_000, interval: 250 },
+    );
+    expect(metrics).toMatch(/staircase_applies(_total)?\{[^}]*step="ensure-a"[^}]*\} 1/);
+    expect(metrics).toMatch(/staircase_run_duration(_milliseconds)?_bucket/);
+    expect(metrics).toMatch(/temporal_/);
   });
 });
