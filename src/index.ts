@@ -46,6 +46,7 @@ export {
   resolveOptions,
 } from './operator/operator.js';
 export { type Plan, PlanBuilder, planFor, stepFor } from './operator/plan.js';
+export { type PolicyRule, rbacManifests, watcherRules, workerRules } from './operator/rbac.js';
 export {
   defineResourceKind,
   type Resource,

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   worker: async () => (await import('./commands/worker.js')).workerCommand,
   watcher: async () => (await import('./commands/watcher.js')).watcherCommand,
   crd: async () => (await import('./commands/crd.js')).crdCommand,
+  rbac: async () => (await import('./commands/rbac.js')).rbacCommand,
   status: async () => (await import('./commands/loop-control.js')).statusCommand,
   reconcile: async () => (await import('./commands/loop-control.js')).reconcileCommand,
   pause: async () => (await import('./commands/loop-control.js')).pauseCommand,

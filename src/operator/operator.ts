@@ -1,5 +1,6 @@
 import { DEFAULT_LOOP_CONFIG, type LoopConfig } from '../core/loop.js';
 import type { Plan } from './plan.js';
+import type { PolicyRule } from './rbac.js';
 import type { ResourceKind, ResourceOf } from './resource-kind.js';
 import type { StepPolicy } from './step.js';
 
@@ -23,6 +24,8 @@ export interface OperatorOptions {
   /** Default timeout and retry policy of every check and every apply, overridable per step. */
   readonly checkPolicy?: StepPolicy;
   readonly applyPolicy?: StepPolicy;
+  /** RBAC rules the worker needs beyond its kind, the owned kinds and Events (see `staircase rbac`). */
+  readonly extraRules?: readonly PolicyRule[];
 }
 
 /** Everything that makes one operator. A module's default export in `staircase --operator <module>`. */

@@ -1,0 +1,31 @@
+import { stringify } from 'yaml';
+import { rbacManifests } from '../../operator/rbac.js';
+import { loadOperator } from '../load-operator.js';
+import { parseFlags } from '../parse.js';
+
+const HELP = `staircase rbac [--operator MODULE] [--namespace NS] [--prefix NAME]
+
+Prints least-privilege RBAC for the operator, derived from its definition (its kind, owned kinds and extraRules):
+service accounts, cluster roles and bindings for the worker and the watcher, and a Role for the watcher's Lease.
+  --namespace NS   where the service accounts and the Lease live (default staircase)
+  --prefix NAME    object name prefix (default staircase-<operator>)`;
+
+export const rbacCommand = {
+  summary: "print least-privilege RBAC derived from the operator's definition",
+  async run(argv: string[]): Promise<number> {
+    const flags = {
+      operator: { type: 'string' },
+      namespace: { type: 'string' },
+      prefix: { type: 'string' },
+    } as const;
+    const parsed = parseFlags(argv, flags, HELP);
+    if (!parsed) return 0;
+    const operator = await loadOperator(parsed.values.operator);
+    const manifests = rbacManifests(operator, {
+      namespace: parsed.values.namespace ?? 'staircase',
+      ...(parsed.values.prefix ? { prefix: parsed.values.prefix } : {}),
+    });
+    process.stdout.write(manifests.map((m) => stringify(m)).join('---\n'));
+    return 0;
+  },
+};
