@@ -44,6 +44,10 @@ export const workerCommand = {
       namespace: settings.namespace,
       kube: kubeConfigFrom(values.kubeconfig ?? env.KUBECONFIG),
       taskQueue: values['task-queue'] ?? env.STAIRCASE_TASK_QUEUE ?? resolveOptions(operator).taskQueue,
+      // A bundle made at image build time (scripts/bundle-workflows.ts) spares bundling at start-up.
+      ...(env.STAIRCASE_WORKFLOW_BUNDLE
+        ? { workflowBundle: { codePath: env.STAIRCASE_WORKFLOW_BUNDLE } }
+        : {}),
     });
     // The SDK shuts the worker down gracefully on SIGINT and SIGTERM; run() resolves once it has.
     await worker.run();
