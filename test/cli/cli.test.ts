@@ -165,14 +165,20 @@ describe('the staircase command', () => {
 describe('staircase worker', () => {
   beforeAll(() => installKind(Stack));
 
-  it('serves Prometheus metrics: the SDK runtime metrics plus runs by outcome and applies by step', async () => {
+  it('serves Prometheus metrics (SDK runtime plus runs by outcome and applies by step), running a prebuilt workflow bundle as the image does', async () => {
+    const bundle = join(await mkdtemp(join(tmpdir(), 'bundle-')), 'workflow-bundle.js');
+    const script = fileURLToPath(new URL('../../scripts/bundle-workflows.ts', import.meta.url));
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', script, bundle]);
     const namespace = await createTestNamespace();
     const taskQueue = uniqueTaskQueue('metrics');
     const port = await freePort();
     const args = ['worker', '--operator', 'test/watcher/fixtures/operator.ts', '--task-queue', taskQueue];
     args.push('--metrics-port', String(port), '--temporal-address', inject('temporalAddress'));
     args.push('--kubeconfig', inject('kube').adminKubeconfigPath);
-    const worker = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: 'ignore' });
+    const worker = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+      stdio: 'ignore',
+      env: { ...process.env, STAIRCASE_WORKFLOW_BUNDLE: bundle },
+    });
     const exited = new Promise((resolve) => worker.once('exit', resolve));
     onTestFinished(async () => {
       worker.kill('SIGTERM');
