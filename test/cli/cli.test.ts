@@ -13,7 +13,13 @@ import { freePort } from '../../src/devenv/ports.js';
 import { resolveOptions } from '../../src/operator/operator.js';
 import { createEngineWorker } from '../../src/worker/create-worker.js';
 import { Stack, stackOperator } from '../engine/fixtures/test-operator.js';
-import { createResource, HISTORIES_DIR, installKind, waitForDescription } from '../support/engine.js';
+import {
+  createResource,
+  HISTORIES_DIR,
+  installKind,
+  startScenario,
+  waitForDescription,
+} from '../support/engine.js';
 import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
 import { temporalClient, uniqueTaskQueue, workerConnection } from '../support/temporal.js';
 
@@ -159,6 +165,32 @@ describe('the staircase command', () => {
     const bad = await staircase(['replay', file]);
     expect(bad.stdout).toMatch(/FAIL incompatible: .*(nondetermin|Nondetermin)/i);
     expect(bad.code).toBe(1);
+
+    // The same, fetched from the server by workflow ID.
+    const address = ['--temporal-address', inject('temporalAddress')];
+    const byId = await staircase(['replay', '--workflow-id', workflowIdFor(ref), ...address]);
+    expect(byId).toMatchObject({ code: 1 });
+    expect(byId.stdout, byId.stderr).toContain('0 passed, 1 failed');
+  });
+
+  it('replays histories selected by a visibility query from the server', async () => {
+    const { engine, ref, namespace } = await startScenario(stackOperator(), 'fresh', {});
+    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+    const query = `StaircaseNamespace = "${namespace}"`;
+    await vi.waitFor(
+      async () => {
+        const result = await staircase([
+          'replay',
+          '--query',
+          query,
+          '--temporal-address',
+          inject('temporalAddress'),
+        ]);
+        expect(result.stdout).toContain('1 passed, 0 failed');
+        expect(result.code).toBe(0);
+      },
+      { timeout: 30_000, interval: 1_000 },
+    );
   });
 });
 

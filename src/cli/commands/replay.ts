@@ -42,7 +42,8 @@ async function fromServer(values: Record<string, string | boolean | undefined>):
             client,
             `WorkflowType = "${RECONCILE_WORKFLOW_TYPE}" AND (${values.query as string})`,
           );
-    return Promise.all(
+    // Await here: the connection closes in `finally`.
+    return await Promise.all(
       ids.map(async (workflowId) => ({
         workflowId,
         history: await client.workflow.getHandle(workflowId).fetchHistory(),
