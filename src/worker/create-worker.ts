@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { Resource } from '@opentelemetry/resources';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createEngineActivities } from '../activities/create-activities.js';
 import { type OperatorDefinition, resolveOptions } from '../operator/operator.js';
@@ -17,6 +20,11 @@ export interface EngineWorkerOptions<K extends ResourceKind> {
   readonly taskQueue?: string;
   /** Pre-built workflow bundle (see `bundleEngineWorkflows`); bundled on creation when absent. */
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
+  /**
+   * OpenTelemetry tracing of workflows and activities (spans for each run's workflow task and each step activity),
+   * exported through `spanProcessor`. Bundles the workflow code at start (the tracing interceptors go in the bundle).
+   */
+  readonly tracing?: { readonly spanProcessor: SpanProcessor; readonly serviceName?: string };
   /** Extra worker options (for example `maxCachedWorkflows: 0` in tests, to replay every task). */
   readonly tuning?: Partial<
     Omit<WorkerOptions, 'connection' | 'taskQueue' | 'activities' | 'workflowsPath' | 'workflowBundle'>
@@ -37,15 +45,27 @@ export async function createEngineWorker<K extends ResourceKind>(
   options: EngineWorkerOptions<K>,
 ): Promise<Worker> {
   const taskQueue = options.taskQueue ?? resolveOptions(options.operator as OperatorDefinition).taskQueue;
-  const code = options.workflowBundle
-    ? { workflowBundle: options.workflowBundle }
-    : { workflowsPath: engineWorkflowsPath() };
+  const code =
+    options.workflowBundle && !options.tracing
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: engineWorkflowsPath() };
   return Worker.create({
     ...options.tuning,
     ...code,
+    plugins: options.tracing ? [tracingPlugin(options.tracing, options.operator.name)] : [],
     connection: options.connection,
     ...(options.namespace ? { namespace: options.namespace } : {}),
     taskQueue,
     activities: createEngineActivities({ operator: options.operator, kube: options.kube }),
+  });
+}
+
+function tracingPlugin(
+  tracing: NonNullable<EngineWorkerOptions<ResourceKind>['tracing']>,
+  operatorName: string,
+) {
+  return new OpenTelemetryPlugin({
+    resource: new Resource({ 'service.name': tracing.serviceName ?? `staircase-${operatorName}` }),
+    spanProcessor: tracing.spanProcessor,
   });
 }

@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -231,5 +232,52 @@ describe('staircase worker', () => {
     expect(metrics).toMatch(/staircase_applies(_total)?\{[^}]*step="ensure-a"[^}]*\} 1/);
     expect(metrics).toMatch(/staircase_run_duration(_milliseconds)?_bucket/);
     expect(metrics).toMatch(/temporal_/);
+  });
+});
+
+describe('staircase worker with --otlp-endpoint', () => {
+  beforeAll(() => installKind(Stack));
+
+  it('exports OpenTelemetry spans of the workflow’s signals and of each step activity over OTLP/HTTP', async () => {
+    const bodies: string[] = [];
+    const collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      req.on('end', () => {
+        if (req.url === '/v1/traces') bodies.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => collector.close(() => resolve())));
+    const address = collector.address();
+    const endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+    const namespace = await createTestNamespace();
+    const taskQueue = uniqueTaskQueue('traced');
+    const args = ['worker', '--operator', 'test/watcher/fixtures/operator.ts', '--task-queue', taskQueue];
+    args.push('--otlp-endpoint', endpoint, '--temporal-address', inject('temporalAddress'));
+    args.push('--kubeconfig', inject('kube').adminKubeconfigPath);
+    const worker = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    const ref = await createResource(Stack, namespace, 'traced', { items: ['a'] });
+    const client = await temporalClient();
+    await signalChange(client, ref, { taskQueue, config: resolveOptions(stackOperator()).loop }, 'test');
+    await waitForDescription(client, ref, (d) => d.lastRun?.outcome.kind === 'converged', 60_000);
+    // SIGTERM shuts the worker down, which flushes the batched spans.
+    worker.kill('SIGTERM');
+    await exited;
+    const spans = bodies.join('\n');
+    for (const span of [
+      'HandleSignal:changed',
+      'StartActivity:prepareRun',
+      'StartActivity:checkStep',
+      'StartActivity:applyStep',
+    ]) {
+      expect(spans).toContain(`"name":"${span}"`);
+    }
+    expect(spans).toContain('staircase-stack');
   });
 });
