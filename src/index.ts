@@ -10,6 +10,7 @@
 
 export { createEngineActivities, type EngineActivityOptions } from './activities/create-activities.js';
 export { type LoopTarget, signalChange } from './client/reconcile-client.js';
+/** The activity contract between the workflow and the worker (types only). */
 export type {
   AppliedFix,
   EngineActivities,
@@ -27,7 +28,9 @@ export {
   waitFor,
 } from './core/check-result.js';
 export { DEFAULT_LOOP_CONFIG, type LoopConfig } from './core/loop.js';
+/** Run outcomes and reports. */
 export type { OutcomeKind, RunOutcome, RunReport, StepRecord } from './core/outcome.js';
+/** Timeouts and retry policies of step activities. */
 export type { ActivityPolicy, RetrySpec } from './core/plan-descriptor.js';
 export { displayName, type ResourceRef, workflowIdFor } from './core/resource-ref.js';
 export {
@@ -35,6 +38,7 @@ export {
   type AnySearchAttributeKey,
   SEARCH_ATTRIBUTES,
 } from './core/search-attributes.js';
+/** The engine-owned status: phase, current step, kstatus conditions. */
 export type { Condition, EngineStatus, Phase } from './core/status.js';
 export { InvalidPlanError, PermanentError, UnsupportedSchemaError } from './operator/errors.js';
 export {
@@ -56,6 +60,7 @@ export {
   type SpecOf,
   type StatusOf,
 } from './operator/resource-kind.js';
+/** The step model. */
 export type {
   ApplyResult,
   CheckOnlyStep,

@@ -7,6 +7,7 @@ const HELP = `staircase crd [--operator MODULE]
 Prints the CustomResourceDefinition of the operator's kind as YAML (schema from zod, status subresource, printer
 columns). Default operator: the website example.`;
 
+/** `staircase crd`: prints the CRD. */
 export const crdCommand = {
   summary: "print the operator's CRD as YAML",
   async run(argv: string[]): Promise<number> {

@@ -36,6 +36,7 @@ Ctrl-C stops everything.
 const log = (message: string) => process.stdout.write(`${message}\n`);
 type Stop = () => Promise<void>;
 
+/** `staircase dev`: everything on an embedded default. */
 export const devCommand = {
   summary: 'run everything locally: Temporal with UI, Kubernetes, worker, watcher and the samples',
   async run(argv: string[]): Promise<number> {

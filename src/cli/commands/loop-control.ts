@@ -44,7 +44,11 @@ const command = (action: Action) => ({
   run: (argv: string[]) => run(action, argv),
 });
 
+/** `staircase status NS/NAME`. */
 export const statusCommand = command('status');
+/** `staircase reconcile NS/NAME`. */
 export const reconcileCommand = command('reconcile');
+/** `staircase pause NS/NAME`. */
 export const pauseCommand = command('pause');
+/** `staircase resume NS/NAME`. */
 export const resumeCommand = command('resume');

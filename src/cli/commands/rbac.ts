@@ -10,6 +10,7 @@ service accounts, cluster roles and bindings for the worker and the watcher, and
   --namespace NS   where the service accounts and the Lease live (default staircase)
   --prefix NAME    object name prefix (default staircase-<operator>)`;
 
+/** `staircase rbac`: least-privilege RBAC for the operator. */
 export const rbacCommand = {
   summary: "print least-privilege RBAC derived from the operator's definition",
   async run(argv: string[]): Promise<number> {

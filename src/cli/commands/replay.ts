@@ -63,6 +63,7 @@ async function collectIds(
   return ids;
 }
 
+/** `staircase replay`: replays histories against the current workflow code. */
 export const replayCommand = {
   summary: 'replay histories (files or from a server) against the current workflow code',
   async run(argv: string[]): Promise<number> {

@@ -64,6 +64,7 @@ function configFrom(values: Record<string, string | boolean | undefined>, env: N
   );
 }
 
+/** `staircase watcher`: the production watcher. */
 export const watcherCommand = {
   summary: 'run the watcher (Kubernetes changes → workflow signals) for production',
   async run(argv: string[]): Promise<number> {

@@ -27,6 +27,7 @@ function tracingFrom(endpoint: string | undefined) {
   return { tracing: { spanProcessor: new BatchSpanProcessor(exporter) } };
 }
 
+/** `staircase worker`: the production worker. */
 export const workerCommand = {
   summary: 'run the engine worker (workflows and activities) for production',
   async run(argv: string[]): Promise<number> {
