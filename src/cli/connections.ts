@@ -67,15 +67,25 @@ function connectionOptions(settings: TemporalSettings): ConnectionOptions {
 
 /** A Temporal client for `settings`. */
 export async function connectClient(settings: TemporalSettings): Promise<Client> {
-  const connection = await Connection.connect(connectionOptions(settings));
+  const connection = await Connection.connect(connectionOptions(settings)).catch((error: unknown) => {
+    throw new Error(
+      `cannot reach Temporal at ${settings.address}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  });
   return new Client({ connection, namespace: settings.namespace });
 }
 
 /** A worker connection for `settings`. */
-export function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
-  return NativeConnection.connect(
-    connectionOptions(settings) as Parameters<typeof NativeConnection.connect>[0],
-  );
+export async function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect(
+      connectionOptions(settings) as Parameters<typeof NativeConnection.connect>[0],
+    );
+  } catch (error) {
+    throw new Error(
+      `cannot reach Temporal at ${settings.address}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 /** The Kubernetes client configuration: the kubeconfig file (and context) when given, else in-cluster. */
