@@ -3,6 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
+import { flagOrEnv } from './parse.js';
 
 /** How to reach Temporal: flags override environment variables. */
 export const TemporalSettingsSchema = z
@@ -29,10 +30,7 @@ export function temporalSettings(
   flags: Readonly<Record<string, string | boolean | undefined>>,
   env: NodeJS.ProcessEnv,
 ): TemporalSettings {
-  const pick = (flag: string, variable: string) => {
-    const value = flags[flag];
-    return typeof value === 'string' ? value : env[variable];
-  };
+  const pick = (flag: string, variable: string) => flagOrEnv(flags, flag, env, variable);
   const raw = {
     address: pick('temporal-address', 'TEMPORAL_ADDRESS'),
     namespace: pick('temporal-namespace', 'TEMPORAL_NAMESPACE'),
@@ -68,9 +66,7 @@ function connectionOptions(settings: TemporalSettings): ConnectionOptions {
 /** A Temporal client for `settings`. */
 export async function connectClient(settings: TemporalSettings): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(settings)).catch((error: unknown) => {
-    throw new Error(
-      `cannot reach Temporal at ${settings.address}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw unreachable(settings, error);
   });
   return new Client({ connection, namespace: settings.namespace });
 }
@@ -82,10 +78,13 @@ export async function connectWorker(settings: TemporalSettings): Promise<NativeC
       connectionOptions(settings) as Parameters<typeof NativeConnection.connect>[0],
     );
   } catch (error) {
-    throw new Error(
-      `cannot reach Temporal at ${settings.address}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw unreachable(settings, error);
   }
+}
+
+function unreachable(settings: TemporalSettings, error: unknown): Error {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new Error(`cannot reach Temporal at ${settings.address}: ${reason}`, { cause: error });
 }
 
 /** The Kubernetes client configuration: the kubeconfig file (and context) when given, else in-cluster. */

@@ -72,3 +72,14 @@ export function parseTarget(text: string | undefined): { namespace?: string; nam
   if (extra !== undefined || !first) throw new UsageError(`"${text}" is not NAMESPACE/NAME`);
   return second ? { namespace: first, name: second } : { name: first };
 }
+
+/** A string flag's value, else the environment variable's (flags override the environment). */
+export function flagOrEnv(
+  values: Readonly<Record<string, string | boolean | undefined>>,
+  flag: string,
+  env: NodeJS.ProcessEnv,
+  variable?: string,
+): string | undefined {
+  const value = values[flag];
+  return typeof value === 'string' ? value : variable === undefined ? undefined : env[variable];
+}

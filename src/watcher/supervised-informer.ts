@@ -78,10 +78,7 @@ export class SupervisedInformer {
     this.#stopped = true;
     if (this.#ticker) clearInterval(this.#ticker);
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
-    const informer = this.#informer;
-    this.#informer = undefined;
-    this.#generation += 1;
-    await informer?.stop();
+    await this.#retire();
   }
 
   async #launch(): Promise<void> {
@@ -116,6 +113,14 @@ export class SupervisedInformer {
     }
   }
 
+  /** Stops the current informer; its late callbacks are ignored (they belong to an old generation). */
+  async #retire(): Promise<void> {
+    const informer = this.#informer;
+    this.#informer = undefined;
+    this.#generation += 1;
+    await informer?.stop();
+  }
+
   #scheduleRestart(why: string): void {
     if (this.#stopped || this.#restartTimer) return;
     this.#synced = false;
@@ -126,8 +131,7 @@ export class SupervisedInformer {
     );
     this.hooks.log.warn('watch restarting', { target: this.target.name, why, delayMs: delay });
     this.hooks.onRestart(this.target.name, why);
-    void this.#informer?.stop();
-    this.#generation += 1;
+    void this.#retire();
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
       void this.#launch().catch((error: unknown) => this.#scheduleRestart(`start failed: ${String(error)}`));
@@ -145,8 +149,7 @@ export class SupervisedInformer {
   #relist(): void {
     this.hooks.log.info('periodic relist', { target: this.target.name });
     this.hooks.onRestart(this.target.name, 'periodic relist');
-    void this.#informer?.stop();
-    this.#generation += 1;
+    void this.#retire();
     void this.#launch().catch((error: unknown) => this.#scheduleRestart(`relist failed: ${String(error)}`));
   }
 }

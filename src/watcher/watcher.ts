@@ -50,9 +50,9 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
   const primaryKind: WatchedKind = { apiVersion: kind.apiVersion, kind: kind.kind, plural: kind.plural };
   const known = new Map<string, { ref: ResourceRef; snapshot: Snapshot }>();
   let leading = !config.leaderElection.enabled;
-  let queue: SignalQueue | undefined;
-  const metrics = createWatcherMetrics(() => queue?.size ?? 0);
-  queue = new SignalQueue({
+  // Each reads the other only later (at scrape time, on delivery), so the forward reference is safe.
+  const metrics = createWatcherMetrics(() => signals.size);
+  const signals = new SignalQueue({
     sender: options.sender,
     debounceMs: config.debounceMs,
     maxInFlight: config.maxInFlight,
@@ -66,7 +66,6 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
       log.warn('signal failed; will retry', { workflowId: workflowIdFor(ref), error: String(error) });
     },
   });
-  const signals = queue;
 
   const onPrimary = (type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubernetesObject) => {
     metrics.events.inc({ kind: kind.kind, type });

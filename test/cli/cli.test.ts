@@ -18,6 +18,7 @@ import {
   createResource,
   HISTORIES_DIR,
   installKind,
+  quietLogger,
   startScenario,
   waitForDescription,
 } from '../support/engine.js';
@@ -136,7 +137,7 @@ describe('the staircase command', () => {
     const taskQueue = uniqueTaskQueue('incompatible');
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('../replay/fixtures/changed-workflow.ts', import.meta.url)),
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+      logger: quietLogger,
     });
     const operator = stackOperator();
     const worker = await createEngineWorker({

@@ -5,7 +5,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
-import { engineBundle, HISTORIES_DIR } from '../support/engine.js';
+import { engineBundle, HISTORIES_DIR, quietLogger } from '../support/engine.js';
 
 async function committedHistories() {
   const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();
@@ -57,7 +57,7 @@ describe('replaying recorded histories', () => {
     if (!first) throw new Error('no committed histories: run `npm run histories:record`');
     const changed = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./fixtures/changed-workflow.ts', import.meta.url)),
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+      logger: quietLogger,
     });
     const error = await Worker.runReplayHistory(
       { workflowBundle: changed },

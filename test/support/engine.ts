@@ -25,7 +25,8 @@ export function engineBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+/** A logger for `bundleWorkflowCode` that drops webpack's chatter. */
+export const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /** Installs a kind's generated CRD (idempotent) and waits until it is served. */
 export function installKind(kind: ResourceKind): Promise<void> {

@@ -10,6 +10,7 @@ import { BINARY_SETS } from '../../devenv/components.js';
 import { type KubeControlPlane, startControlPlane } from '../../devenv/control-plane.js';
 import { pathsOf, provisionBinaries, requireBinary } from '../../devenv/provision.js';
 import { startTemporalDevServer } from '../../devenv/temporal-dev-server.js';
+import { waitFor } from '../../devenv/wait.js';
 import { Watchdog } from '../../devenv/watchdog.js';
 import type { DevHooks, OperatorDefinition } from '../../operator/operator.js';
 import { resolveOptions } from '../../operator/operator.js';
@@ -173,12 +174,16 @@ async function installCrd(kube: KubeConfig, operator: OperatorDefinition): Promi
     PatchStrategy.ServerSideApply,
   );
   const api = kube.makeApiClient(ApiextensionsV1Api);
-  for (let i = 0; i < 300; i += 1) {
-    const current = await api.readCustomResourceDefinition({ name: crd.metadata?.name ?? '' });
-    if (current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`the CRD ${crd.metadata?.name} did not become Established`);
+  const name = crd.metadata?.name ?? '';
+  await waitFor(
+    async () => {
+      const current = await api.readCustomResourceDefinition({ name });
+      return (
+        current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') || undefined
+      );
+    },
+    { what: `the CRD ${name} to become Established`, timeoutMs: 30_000 },
+  );
 }
 
 async function startWorker(

@@ -5,7 +5,7 @@ import { temporalSignalSender } from '../../watcher/temporal-sender.js';
 import { startWatcher } from '../../watcher/watcher.js';
 import { connectClient, kubeConfigFrom, temporalSettings } from '../connections.js';
 import { loadOperator } from '../load-operator.js';
-import { parseFlags, TEMPORAL_FLAGS, TEMPORAL_HELP, validated } from '../parse.js';
+import { flagOrEnv, parseFlags, TEMPORAL_FLAGS, TEMPORAL_HELP, validated } from '../parse.js';
 
 const HELP = `staircase watcher [--operator MODULE] [--kubeconfig FILE] [options] [temporal flags]
 
@@ -45,21 +45,21 @@ const defined = <T extends object>(object: T) =>
   Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined));
 
 function configFrom(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv) {
-  const text = (flag: string) => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
-  const namespaces = text('namespaces') ?? env.STAIRCASE_WATCH_NAMESPACES;
+  const text = (flag: string, variable?: string) => flagOrEnv(values, flag, env, variable);
+  const namespaces = text('namespaces', 'STAIRCASE_WATCH_NAMESPACES');
   return parseWatcherConfig(
     defined({
       namespaces: namespaces ? namespaces.split(',').filter(Boolean) : undefined,
-      labelSelector: text('label-selector') ?? env.STAIRCASE_LABEL_SELECTOR,
+      labelSelector: text('label-selector', 'STAIRCASE_LABEL_SELECTOR'),
       debounceMs: num(text('debounce-ms')),
       leaderElection: defined({
         enabled: values['no-leader-election'] ? false : undefined,
-        namespace: text('lease-namespace') ?? env.STAIRCASE_LEASE_NAMESPACE,
+        namespace: text('lease-namespace', 'STAIRCASE_LEASE_NAMESPACE'),
         leaseDurationMs: num(text('lease-duration-ms')),
         retryPeriodMs: num(text('lease-retry-ms')),
-        identity: text('identity') ?? env.POD_NAME,
+        identity: text('identity', 'POD_NAME'),
       }),
-      health: defined({ port: num(text('health-port') ?? env.STAIRCASE_HEALTH_PORT) }),
+      health: defined({ port: num(text('health-port', 'STAIRCASE_HEALTH_PORT')) }),
     }),
   );
 }
