@@ -1,10 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
+// Inside this repository `staircase-temporal` (the package's own name, used by the examples) resolves to the
+// sources through the `staircase-source` export condition; child processes the tests start get it too.
+const SOURCE_CONDITION = 'staircase-source';
+
 export default defineConfig({
+  resolve: { conditions: [SOURCE_CONDITION, 'node', 'import', 'default'] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, 'node', 'import', 'default'] } },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/quiet-temporal.ts'],
+    env: { NODE_OPTIONS: `--conditions=${SOURCE_CONDITION}` },
     // The Temporal worker loads a native module; separate processes are the supported way to run it.
     pool: 'forks',
     testTimeout: 120_000,

@@ -12,7 +12,7 @@ import {
   planFor,
   stepFor,
   waitFor,
-} from '../../src/index.js';
+} from 'staircase-temporal';
 
 // 1. The kind: TypeScript types, runtime validation and the CRD come from one zod schema.
 export const Greeting = defineResourceKind({

@@ -5,7 +5,7 @@ import {
   type V1Deployment,
   type V1Service,
 } from '@kubernetes/client-node';
-import type { StepContext } from '../../src/index.js';
+import type { StepContext } from 'staircase-temporal';
 import { Website, type WebsiteResource } from './kind.js';
 
 type Context = StepContext<typeof Website>;

@@ -1,4 +1,4 @@
-import { PermanentError } from '../../src/index.js';
+import { PermanentError } from 'staircase-temporal';
 import type { DnsRecord } from './dns-provider.js';
 
 /** What the website steps need from the DNS provider. */

@@ -15,7 +15,7 @@ import {
   type StepContext,
   stepFor,
   waitFor,
-} from '../../src/index.js';
+} from 'staircase-temporal';
 import {
   applyChild,
   childNames,

@@ -1,43 +1,51 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { onTestFinished, vi } from 'vitest';
-import { type LoopTarget, signalChange } from '../../src/client/reconcile-client.js';
+import type { Worker } from '@temporalio/worker';
+import { inject, onTestFinished } from 'vitest';
+import type { LoopTarget } from '../../src/client/reconcile-client.js';
 import { type ResourceRef, workflowIdFor } from '../../src/core/resource-ref.js';
 import type { Condition, EngineStatus } from '../../src/core/status.js';
-import { type OperatorDefinition, resolveOptions } from '../../src/operator/operator.js';
+import { installCrd } from '../../src/devenv/install-crd.js';
+import type { OperatorDefinition } from '../../src/operator/operator.js';
 import type { ResourceKind } from '../../src/operator/resource-kind.js';
-import { createEngineWorker, engineWorkflowsPath } from '../../src/worker/create-worker.js';
-import { describeQuery, type ResourceDescription } from '../../src/workflows/contract.js';
-import { installCrd } from './crd.js';
+import {
+  type OperatorTest,
+  recordHistory,
+  startOperatorTest,
+  TestResources,
+  type TestServerAddresses,
+} from '../../src/testing/index.js';
+import { waitForLoop } from '../../src/testing/waits.js';
+import type { ResourceDescription } from '../../src/workflows/contract.js';
 import { adminKubeConfig, createTestNamespace } from './kube.js';
-import { temporalClient, uniqueTaskQueue, workerConnection } from './temporal.js';
+import { uniqueTaskQueue } from './temporal.js';
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-
-/** The engine's workflow bundle, built once per test file. */
-export function engineBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: engineWorkflowsPath(), logger: quietLogger });
-  return bundle;
-}
+export { engineBundle } from '../../src/testing/index.js';
 
 /** A logger for `bundleWorkflowCode` that drops webpack's chatter. */
 export const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-/** Installs a kind's generated CRD (idempotent) and waits until it is served. */
-export function installKind(kind: ResourceKind): Promise<void> {
-  return installCrd(kind.crd());
+/** The test run's servers, as the global set-up provided them. */
+export function testServers(overrides: Partial<TestServerAddresses> = {}): TestServerAddresses {
+  return {
+    temporalAddress: inject('temporalAddress'),
+    temporalNamespace: inject('temporalNamespace'),
+    kube: inject('kube'),
+    ...overrides,
+  };
 }
 
-/** A running engine for one test: a worker on its own task queue, and a client. */
+/** Installs a kind's generated CRD (idempotent, exactly as `staircase crd` prints it) and waits until it is served. */
+export function installKind(kind: ResourceKind): Promise<void> {
+  return installCrd(adminKubeConfig(), kind.crd());
+}
+
+/** A running engine for one test: the testing kit's operator test without a watcher (tests signal by hand). */
 export interface TestEngine {
   readonly client: Client;
   readonly target: LoopTarget;
   readonly worker: Worker;
+  readonly kit: OperatorTest<ResourceKind>;
   /** Signals a change to the resource's loop (starting it if needed), as the watcher would. */
   signal(ref: ResourceRef, reason?: string): Promise<WorkflowHandle>;
   /** Polls the loop's `describe` query until `predicate` holds. */
@@ -62,48 +70,44 @@ export async function startEngine(
   operator: OperatorDefinition,
   options: EngineOptions = {},
 ): Promise<TestEngine> {
-  const taskQueue = options.taskQueue ?? uniqueTaskQueue('engine');
-  const client = await temporalClient(options.temporalAddress);
-  const worker = await createEngineWorker({
+  const kit = await startOperatorTest({
     operator,
-    connection: await workerConnection(options.temporalAddress),
-    kube: options.kube ?? adminKubeConfig(),
-    taskQueue,
-    workflowBundle: await engineBundle(),
-    tuning: { maxCachedWorkflows: 0 },
+    servers: testServers(options.temporalAddress ? { temporalAddress: options.temporalAddress } : {}),
+    watcher: false,
+    // Engine tests make their own namespaces; the kit's is not used.
+    namespace: 'default',
+    taskQueue: options.taskQueue ?? uniqueTaskQueue('engine'),
+    ...(options.kube ? { workerKube: options.kube } : {}),
   });
-  const running = worker.run();
-  const stop = async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-  };
-  onTestFinished(stop);
-  const target: LoopTarget = { taskQueue, config: resolveOptions(operator).loop };
+  onTestFinished(() => kit.stop());
   const seen = new Set<string>();
   if (process.env.STAIRCASE_RECORD_HISTORIES === '1')
-    onTestFinished((test) => recordHistories(client, seen, test.task.name));
+    onTestFinished((test) => recordHistories(kit, seen, test.task.name));
   return {
-    client,
-    target,
-    worker,
-    signal: (ref, reason = 'test') => {
+    client: kit.client,
+    target: kit.target,
+    worker: kit.worker,
+    kit,
+    signal: async (ref, reason = 'test') => {
       seen.add(workflowIdFor(ref));
-      return signalChange(client, ref, target, reason);
+      await kit.signal(ref, reason);
+      return kit.client.workflow.getHandle(workflowIdFor(ref));
     },
-    waitFor: (ref, predicate, timeoutMs = 30_000) => waitForDescription(client, ref, predicate, timeoutMs),
-    stop,
+    waitFor: (ref, predicate, timeoutMs = 30_000) =>
+      kit.waitUntil(ref, 'to reach the awaited state', predicate, { timeoutMs }),
+    stop: () => kit.stop(),
   };
 }
 
 /** Where recorded histories live; `npm run histories:record` refreshes them. */
-export const HISTORIES_DIR = fileURLToPath(new URL('../histories/', import.meta.url));
+export const HISTORIES_DIR = new URL('../histories/', import.meta.url).pathname;
 
 /** Saves the current run's history of each workflow as `test/histories/<test>--<resource>.json`. */
 async function recordHistories(
-  client: Client,
+  kit: OperatorTest<ResourceKind>,
   workflowIds: ReadonlySet<string>,
   testName: string,
-): Promise<void> {
+) {
   const slug = (text: string) =>
     text
       .toLowerCase()
@@ -111,12 +115,8 @@ async function recordHistories(
       .replace(/^-|-$/g, '')
       .slice(0, 80);
   for (const workflowId of workflowIds) {
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    const file = join(
-      HISTORIES_DIR,
-      `${slug(testName)}--${slug(workflowId.split('/').at(-1) ?? workflowId)}.json`,
-    );
-    await writeFile(file, `${historyToJSON(history)}\n`);
+    const file = `${slug(testName)}--${slug(workflowId.split('/').at(-1) ?? workflowId)}`;
+    await recordHistory(kit.client, workflowId, HISTORIES_DIR, file);
   }
 }
 
@@ -142,40 +142,25 @@ export async function startScenario(
 }
 
 /** Polls the `describe` query of a resource's loop until `predicate` holds. */
-export async function waitForDescription(
+export function waitForDescription(
   client: Client,
   ref: ResourceRef,
   predicate: (d: ResourceDescription) => boolean,
   timeoutMs = 30_000,
 ): Promise<ResourceDescription> {
-  const handle = client.workflow.getHandle(workflowIdFor(ref));
-  return vi.waitFor(
-    async () => {
-      const description = await handle.query(describeQuery);
-      if (!predicate(description)) throw new Error(`not yet: ${JSON.stringify(description).slice(0, 400)}`);
-      return description;
-    },
-    { timeout: timeoutMs, interval: 100 },
-  );
+  return waitForLoop(client, ref, 'to reach the awaited state', predicate, { timeoutMs });
 }
 
+const resources = () => new TestResources(adminKubeConfig());
+
 /** Creates a custom resource of `kind` and returns its reference. */
-export async function createResource(
+export function createResource(
   kind: ResourceKind,
   namespace: string,
   name: string,
   spec: Record<string, unknown>,
 ): Promise<ResourceRef> {
-  await adminKubeConfig()
-    .makeApiClient(CustomObjectsApi)
-    .createNamespacedCustomObject({
-      group: kind.group,
-      version: kind.version,
-      plural: kind.plural,
-      namespace,
-      body: { apiVersion: kind.apiVersion, kind: kind.kind, metadata: { name }, spec },
-    });
-  return kind.ref(name, namespace);
+  return resources().create(kind, name, spec, namespace);
 }
 
 /** A custom resource as the tests look at it. */
@@ -192,22 +177,10 @@ export function conditionOf(object: TestObject | undefined, type: string): Condi
 
 /** Reads a custom resource (undefined when gone). */
 export async function readObject(ref: ResourceRef): Promise<TestObject | undefined> {
-  try {
-    return (await adminKubeConfig()
-      .makeApiClient(CustomObjectsApi)
-      .getNamespacedCustomObject({ ...ref, namespace: ref.namespace ?? '' })) as TestObject;
-  } catch (error) {
-    if ((error as { code?: number }).code === 404) return undefined;
-    throw error;
-  }
+  return (await resources().get(ref)) as TestObject | undefined;
 }
 
 /** Merge-patches a custom resource's spec. */
-export async function patchSpec(ref: ResourceRef, spec: Record<string, unknown>): Promise<void> {
-  await adminKubeConfig()
-    .makeApiClient(CustomObjectsApi)
-    .patchNamespacedCustomObject(
-      { ...ref, namespace: ref.namespace ?? '', body: { spec } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+export function patchSpec(ref: ResourceRef, spec: Record<string, unknown>): Promise<void> {
+  return resources().patchSpec(ref, spec);
 }

@@ -1,0 +1,13 @@
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { engineWorkflowsPath } from '../worker/create-worker.js';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Drops webpack's chatter while bundling. */
+const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+/** The engine's workflow bundle, built once per process and shared by every worker a test starts. */
+export function engineBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: engineWorkflowsPath(), logger: quietLogger });
+  return bundle;
+}

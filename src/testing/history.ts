@@ -1,0 +1,136 @@
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import type { PreparedRun, StepCall, StepCheck } from '../core/activity-contract.js';
+import type { PlanEntry } from '../core/plan-descriptor.js';
+import { EngineGuaranteeError } from './errors.js';
+
+const { EventType } = temporal.api.enums.v1;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** What one step did in one run, read from the history. */
+export interface StepInHistory {
+  readonly name: string;
+  /** The check's verdict: `passes`, `needs-fix`, `wait`, `stale`, or `failed` when the check activity failed. */
+  readonly verdict: StepCheck['kind'] | 'failed';
+  /** The check's reason, for `needs-fix`, `wait` and `stale`. */
+  readonly reason?: string;
+  /** True when the engine ran this step's apply in this run. */
+  readonly applied: boolean;
+}
+
+/** One run of a resource's loop, read from its Temporal history. */
+export interface RunInHistory {
+  readonly runNumber: number;
+  /** `reconcile` or `cleanup`; absent when the object was gone or its spec invalid. */
+  readonly purpose?: 'reconcile' | 'cleanup';
+  /** Checked steps in order. */
+  readonly steps: readonly StepInHistory[];
+  /** Names of the steps whose apply was scheduled (the engine allows at most one). */
+  readonly applies: readonly string[];
+}
+
+interface Decoded {
+  readonly runs: RunInHistory[];
+  /** Flattened step names of the current run's plan, in check order. */
+  pending: string[];
+}
+
+/**
+ * Every run of a resource's loop, oldest first, across continue-as-new (one loop incarnation: a deleted and
+ * recreated object starts a new one).
+ *
+ * Reads activity types and payloads, not the UI labels, so it is independent of how summaries are worded.
+ * Caveats: assumes the default (JSON, unencrypted) payload converter.
+ */
+export async function runsInHistory(client: Client, workflowId: string): Promise<RunInHistory[]> {
+  const executions: HistoryEvent[][] = [];
+  let runId: string | undefined;
+  for (;;) {
+    const handle = client.workflow.getHandle(workflowId, runId);
+    const events = (await handle.fetchHistory()).events ?? [];
+    executions.unshift(events);
+    runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+    if (!runId) break;
+  }
+  const decoded: Decoded = { runs: [], pending: [] };
+  for (const event of executions.flat()) readEvent(decoded, event);
+  return decoded.runs;
+}
+
+function readEvent(decoded: Decoded, event: HistoryEvent): void {
+  if (event.eventType === EventType.EVENT_TYPE_MARKER_RECORDED) {
+    const details = event.markerRecordedEventAttributes?.details ?? {};
+    const data = decode<{ activity_type?: string }>(details.data?.payloads?.[0]);
+    const result = details.result?.payloads?.[0];
+    if (data?.activity_type === 'prepareRun') startRun(decoded, decode<PreparedRun>(result));
+    if (data?.activity_type === 'checkStep') recordCheck(decoded, decode<StepCheck>(result));
+  }
+  if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+    const attributes = event.activityTaskScheduledEventAttributes;
+    if (attributes?.activityType?.name !== 'applyStep') return;
+    const call = decode<StepCall>(attributes.input?.payloads?.[0]);
+    const run = decoded.runs.at(-1);
+    if (!run || !call) return;
+    (run.applies as string[]).push(call.step);
+    const step = run.steps.findLast((s) => s.name === call.step);
+    if (step) (step as { applied: boolean }).applied = true;
+  }
+}
+
+function startRun(decoded: Decoded, prepared: PreparedRun | undefined): void {
+  const runNumber = decoded.runs.length + 1;
+  if (prepared?.kind === 'ready') {
+    decoded.runs.push({ runNumber, purpose: prepared.plan.purpose, steps: [], applies: [] });
+    decoded.pending = prepared.plan.entries.flatMap(stepNames);
+  } else {
+    decoded.runs.push({ runNumber, steps: [], applies: [] });
+    decoded.pending = [];
+  }
+}
+
+function recordCheck(decoded: Decoded, check: StepCheck | undefined): void {
+  const run = decoded.runs.at(-1);
+  const name = decoded.pending.shift();
+  if (!run || !name) return;
+  const verdict = check?.kind ?? 'failed';
+  const reason = check && 'reason' in check ? check.reason : undefined;
+  (run.steps as StepInHistory[]).push({ name, verdict, applied: false, ...(reason ? { reason } : {}) });
+}
+
+function stepNames(entry: PlanEntry): string[] {
+  return entry.kind === 'step' ? [entry.step.name] : entry.steps.map(({ step }) => step.name);
+}
+
+function decode<T>(payload: Payload | null | undefined): T | undefined {
+  return payload ? (defaultPayloadConverter.fromPayload(payload) as T) : undefined;
+}
+
+/** The applied steps of every run, in order: `['ensure-a', 'ensure-b']`. */
+export function appliedSteps(runs: readonly RunInHistory[]): string[] {
+  return runs.flatMap((run) => run.applies);
+}
+
+/**
+ * Checks a loop's history against the engine's guarantees: at most one apply per run, and an apply only for a
+ * step whose check said `needs-fix` in the same run.
+ *
+ * @throws {EngineGuaranteeError} naming the run and the steps.
+ */
+export function assertEngineGuarantees(workflowId: string, runs: readonly RunInHistory[]): void {
+  for (const run of runs) {
+    if (run.applies.length > 1)
+      throw new EngineGuaranteeError(
+        workflowId,
+        `run ${run.runNumber} applied ${run.applies.length} steps (${run.applies.join(', ')}); at most one is allowed`,
+      );
+    for (const name of run.applies) {
+      const step = run.steps.findLast((s) => s.name === name);
+      if (step?.verdict !== 'needs-fix')
+        throw new EngineGuaranteeError(
+          workflowId,
+          `run ${run.runNumber} applied ${name} although its check said ${step?.verdict ?? 'nothing'}`,
+        );
+    }
+  }
+}

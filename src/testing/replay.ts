@@ -1,0 +1,74 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { engineWorkflowsPath } from '../worker/create-worker.js';
+import { ReplayFailedError } from './errors.js';
+
+/** The outcome of replaying one history file. */
+export interface ReplayResult {
+  readonly history: string;
+  /** Absent when the history replayed; otherwise why not (non-determinism names the diverging command). */
+  readonly error?: string;
+}
+
+/**
+ * Saves the current execution's history of `workflowId` as `<dir>/<file>.json` (the Temporal UI's and CLI's JSON
+ * format) and returns the path. Commit these files and replay them in CI with {@link assertHistoriesReplay}.
+ */
+export async function recordHistory(
+  client: Client,
+  workflowId: string,
+  dir: string,
+  file = workflowId.replace(/[^A-Za-z0-9.-]+/g, '_'),
+): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${file}.json`);
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  await writeFile(path, `${historyToJSON(history)}\n`);
+  return path;
+}
+
+/**
+ * Replays every `*.json` history in `dir` (or the given files) against the engine's current workflow code, with
+ * no server. A history recorded by an older version that fails here means running loops would break on upgrade.
+ */
+export async function replayHistories(dirOrFiles: string | readonly string[]): Promise<ReplayResult[]> {
+  const files =
+    typeof dirOrFiles === 'string'
+      ? (await readdir(dirOrFiles))
+          .filter((name) => name.endsWith('.json'))
+          .sort()
+          .map((name) => join(dirOrFiles, name))
+      : dirOrFiles;
+  const histories = await Promise.all(
+    files.map(async (file) => ({
+      workflowId: basename(file, '.json'),
+      history: historyFromJSON(JSON.parse(await readFile(file, 'utf8'))),
+    })),
+  );
+  const results: ReplayResult[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowsPath: engineWorkflowsPath() }, histories)) {
+    results.push(
+      result.error
+        ? { history: result.workflowId, error: result.error.message }
+        : { history: result.workflowId },
+    );
+  }
+  return results;
+}
+
+/**
+ * Replays histories like {@link replayHistories} and throws when any fails or none was found.
+ *
+ * @throws {ReplayFailedError} listing each history that does not replay and why.
+ */
+export async function assertHistoriesReplay(dirOrFiles: string | readonly string[]): Promise<number> {
+  const results = await replayHistories(dirOrFiles);
+  if (results.length === 0)
+    throw new ReplayFailedError([{ history: String(dirOrFiles), message: 'no history files found' }]);
+  const failures = results.flatMap((r) => (r.error ? [{ history: r.history, message: r.error }] : []));
+  if (failures.length > 0) throw new ReplayFailedError(failures);
+  return results.length;
+}
