@@ -20,6 +20,7 @@ export {
   ServerStartError,
   WaitTimeoutError,
 } from './errors.js';
+export { type CrdObject, CrdRejectedError, type InstallCrdOptions, installCrd } from './install-crd.js';
 export { type ControlPlaneAccess, type KubeconfigFile, mintKubeconfig } from './kube-access.js';
 export { type ManagedProcess, startProcess } from './managed-process.js';
 export { type BinaryPaths, pathsOf, provisionBinaries } from './provision.js';

@@ -1,9 +1,5 @@
-import {
-  ApiextensionsV1Api,
-  CustomObjectsApi,
-  type V1CustomResourceDefinition,
-} from '@kubernetes/client-node';
-import { vi } from 'vitest';
+import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { type CrdObject, installCrd as installCrdWith } from '../../src/devenv/install-crd.js';
 import { adminKubeConfig } from './kube.js';
 
 /** A namespaced test kind `Widget` (`widgets.smoke.staircase.test/v1`) with a status subresource. */
@@ -48,28 +44,9 @@ export function installWidgetCrd(): Promise<void> {
 }
 
 /**
- * Creates a CRD (idempotent) and waits until it is Established and its resource can be listed: right after
- * Established, a busy API server may still answer 404 for the new resource, which would stop an informer.
+ * Installs a CRD exactly as given (server-side apply of the raw object, as `staircase dev` does) and waits until it
+ * is Established and its resource can be listed. Idempotent.
  */
-export async function installCrd(
-  crd: V1CustomResourceDefinition,
-  kubeConfig = adminKubeConfig(),
-): Promise<void> {
-  const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
-  const name = crd.metadata?.name ?? '';
-  await api.createCustomResourceDefinition({ body: crd }).catch((error: { code?: number }) => {
-    if (error.code !== 409) throw error;
-  });
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const version = crd.spec.versions[0]?.name ?? '';
-  await vi.waitFor(
-    async () => {
-      const current = await api.readCustomResourceDefinition({ name });
-      if (!current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) {
-        throw new Error(`${name} is not Established yet`);
-      }
-      await custom.listClusterCustomObject({ group: crd.spec.group, version, plural: crd.spec.names.plural });
-    },
-    { timeout: 30_000, interval: 100 },
-  );
+export function installCrd(crd: CrdObject, kubeConfig = adminKubeConfig()): Promise<void> {
+  return installCrdWith(kubeConfig, crd);
 }
