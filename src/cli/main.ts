@@ -11,6 +11,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
+  init: async () => (await import('./commands/init.js')).initCommand,
   dev: async () => (await import('./commands/dev.js')).devCommand,
   worker: async () => (await import('./commands/worker.js')).workerCommand,
   watcher: async () => (await import('./commands/watcher.js')).watcherCommand,
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   pause: async () => (await import('./commands/loop-control.js')).pauseCommand,
   resume: async () => (await import('./commands/loop-control.js')).resumeCommand,
   replay: async () => (await import('./commands/replay.js')).replayCommand,
+  provision: async () => (await import('./commands/provision.js')).provisionCommand,
 };
 
 async function usage(): Promise<string> {

@@ -8,6 +8,7 @@ import {
   type ControlPlaneAccess,
   startDevEnvironment,
 } from '../../src/devenv/index.js';
+import { TEST_SERVERS_ENV, type TestServerAddresses } from '../../src/testing/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -39,5 +40,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalNamespace', env.temporal.namespace);
   project.provide('kube', env.kube.access);
   project.provide('binaries', env.binaries);
+  // Test files that use the testing kit directly (as operator authors do) find the same servers.
+  const addresses: TestServerAddresses = {
+    temporalAddress: env.temporal.address,
+    temporalNamespace: env.temporal.namespace,
+    kube: env.kube.access,
+  };
+  process.env[TEST_SERVERS_ENV] = JSON.stringify(addresses);
   return () => env.stop();
 }
