@@ -1,15 +1,21 @@
 import type { Client } from '@temporalio/client';
+import { stepOf } from '../core/outcome.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { displayName, workflowIdFor } from '../core/resource-ref.js';
 import { describeQuery, type ResourceDescription } from '../workflows/contract.js';
 
-/** One line per resource: where its loop stands. */
+/**
+ * One line per resource: where its loop stands, as of its last finished run. The step, run number and message all
+ * come from that run's outcome, so they belong together (while a run is in progress, `describe` already names the
+ * step being checked, but the message is still the previous run's).
+ */
 export function progressLine(ref: ResourceRef, description: ResourceDescription | undefined): string {
   if (!description) return `${displayName(ref)}: waiting for its first run`;
-  const step = description.currentStep ? ` at step ${description.currentStep}` : '';
-  const last = description.lastRun?.outcome;
-  const reason = last && 'reason' in last ? ` — ${last.reason}` : '';
-  return `${displayName(ref)}: ${description.phase}${step} (run ${description.runNumber})${reason}`;
+  const last = description.lastRun;
+  if (!last) return `${displayName(ref)}: ${description.phase}`;
+  const step = stepOf(last.outcome);
+  const reason = 'reason' in last.outcome ? ` — ${last.outcome.reason}` : '';
+  return `${displayName(ref)}: ${description.phase}${step ? ` at step ${step}` : ''} (run ${last.runNumber})${reason}`;
 }
 
 /** The `describe` answer of each resource's loop (undefined where the loop has not started). */

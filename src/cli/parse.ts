@@ -67,9 +67,10 @@ export function validated<T>(what: string, parse: () => T): T {
 
 /** Splits `NAMESPACE/NAME` (or `NAME` for cluster-scoped kinds). */
 export function parseTarget(text: string | undefined): { namespace?: string; name: string } {
-  if (!text) throw new UsageError('give the resource as NAMESPACE/NAME');
+  if (!text) throw new UsageError('give the resource as NAMESPACE/NAME, or NAME for a cluster-scoped kind');
   const [first, second, extra] = text.split('/');
-  if (extra !== undefined || !first) throw new UsageError(`"${text}" is not NAMESPACE/NAME`);
+  if (extra !== undefined || !first || second === '')
+    throw new UsageError(`"${text}" is not NAMESPACE/NAME (or NAME for a cluster-scoped kind)`);
   return second ? { namespace: first, name: second } : { name: first };
 }
 

@@ -1,15 +1,19 @@
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { type ApiException, CustomObjectsApi } from '@kubernetes/client-node';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { beforeAll, describe, expect, inject, it, onTestFinished, vi } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { signalChange } from '../../src/client/reconcile-client.js';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
+import { apiStatusMessage, type CrdObject, installCrd } from '../../src/devenv/install-crd.js';
 import { freePort } from '../../src/devenv/ports.js';
 import { resolveOptions } from '../../src/operator/operator.js';
 import { createEngineWorker } from '../../src/worker/create-worker.js';
@@ -24,8 +28,10 @@ import {
 } from '../support/engine.js';
 import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
 import { temporalClient, uniqueTaskQueue, workerConnection } from '../support/temporal.js';
+import { Gadget } from './fixtures/gadget-operator.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const WEBSITE = ['--operator', 'examples/website/operator.ts'];
 
 /** Runs `staircase ARGS` and resolves with its exit code and output, whatever the code. */
 async function staircase(args: readonly string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}) {
@@ -49,29 +55,51 @@ async function staircase(args: readonly string[], timeoutMs = 60_000, env: NodeJ
 describe('the staircase command', () => {
   beforeAll(() => installKind(Stack));
 
-  it('runs the example on the embedded default: `staircase dev --exit-when-ready` exits 0 with every Website Ready', async () => {
-    const result = await staircase(['dev', '--exit-when-ready', '--timeout', '240'], 300_000);
+  it('runs the example on the embedded default: `staircase dev --exit-when-ready` exits 0 with every Website Ready, shows where to look, and removes its temporary folder', async () => {
+    const result = await staircase(['dev', ...WEBSITE, '--exit-when-ready', '--timeout', '240'], 300_000);
     expect(result.stdout).toContain('every Website is Ready');
     expect(result.stdout).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:\d+/);
     expect(result.stdout).toMatch(/default\/blog: Ready \(run \d+\)/);
+    const kubeconfig = /^Kubeconfig: (\S+)$/m.exec(result.stdout)?.[1] ?? '';
+    expect(result.stdout).toContain(`kubectl --kubeconfig ${kubeconfig} get websites -A`);
+    const workDir = /data and logs in (\S+?)\)/.exec(result.stdout)?.[1] ?? '';
+    expect(kubeconfig.startsWith(workDir)).toBe(true);
+    expect(result.stdout).toContain(`removed ${workDir}`);
+    expect(existsSync(workDir)).toBe(false);
+    // One line per log entry: no stack traces, no raw API response bodies.
+    expect(result.stdout).not.toMatch(/^\s+at /m);
+    expect(result.stdout).not.toContain('Body:');
     expect(result.code).toBe(0);
   }, 320_000);
 
-  it('uses an existing cluster with --kube-context instead of starting one', async () => {
+  it('uses an existing cluster with --kube-context instead of starting one, and keeps the --work-dir it was given', async () => {
+    const workDir = join(await mkdtemp(join(tmpdir(), 'dev-work-')), 'kept');
     const result = await staircase(
-      ['dev', '--kube-context', 'admin', '--exit-when-ready', '--timeout', '120'],
+      [
+        'dev',
+        ...WEBSITE,
+        '--kube-context',
+        'admin',
+        '--exit-when-ready',
+        '--timeout',
+        '120',
+        '--work-dir',
+        workDir,
+      ],
       180_000,
       {
         KUBECONFIG: inject('kube').adminKubeconfigPath,
       },
     );
     expect(result.stdout).toContain(`Kubernetes ${inject('kube').server}`);
+    expect(result.stdout).toContain('kubectl --context admin get websites -A');
     expect(result.stdout).toContain('every Website is Ready');
     expect(result.code).toBe(0);
+    expect(await readdir(workDir)).toContain('temporal');
   }, 200_000);
 
   it('prints the CRD, and refuses unknown commands and bad arguments with a one-line reason', async () => {
-    const crd = await staircase(['crd']);
+    const crd = await staircase(['crd', ...WEBSITE]);
     expect(crd.code).toBe(0);
     expect(crd.stdout).toContain('name: websites.example.staircase.dev');
     const unknown = await staircase(['deploy']);
@@ -79,11 +107,33 @@ describe('the staircase command', () => {
       code: 2,
       stderr: 'staircase: unknown command "deploy"; run staircase --help\n',
     });
-    const badTarget = await staircase(['status', 'a/b/c']);
-    expect(badTarget).toMatchObject({ code: 2, stderr: 'staircase: "a/b/c" is not NAMESPACE/NAME\n' });
+    const badTarget = await staircase(['status', 'Website', 'a/b/c']);
+    expect(badTarget).toMatchObject({
+      code: 2,
+      stderr: 'staircase: "a/b/c" is not NAMESPACE/NAME (or NAME for a cluster-scoped kind)\n',
+    });
+    const noKind = await staircase(['status', 'default/blog']);
+    expect(noKind.stderr).toContain('give the kind too: staircase status KIND NAMESPACE/NAME');
+    expect(noKind.code).toBe(2);
   });
 
-  it('reports status, reconciles now, pauses and resumes a resource', async () => {
+  it('asks for --operator where a command needs an operator, and explains a module without a default export', async () => {
+    const missing =
+      'staircase: give --operator MODULE: a module whose default export is defineOperator(...)\n';
+    for (const command of ['crd', 'rbac', 'dev', 'worker', 'watcher']) {
+      expect(await staircase([command]), command).toMatchObject({ code: 2, stderr: missing });
+    }
+    const file = fileURLToPath(new URL('fixtures/no-default-export.ts', import.meta.url));
+    const noDefault = await staircase(['crd', '--operator', file]);
+    expect(noDefault).toMatchObject({
+      code: 2,
+      stderr: `staircase: ${file} has no default export; end it with: export default defineOperator({ … })\n`,
+    });
+    const help = await staircase(['replay', '--help']);
+    expect(help.stdout).toContain('Needs no --operator');
+  });
+
+  it('finds a resource by KIND NAMESPACE/NAME or KIND NAME without --operator: status, reconcile now, pause, resume', async () => {
     const namespace = await createTestNamespace();
     const operator = stackOperator();
     const taskQueue = resolveOptions(operator).taskQueue;
@@ -95,29 +145,46 @@ describe('the staircase command', () => {
     });
     const running = worker.run();
     try {
-      const ref = await createResource(Stack, namespace, 'cli', {});
+      const name = `cli-${namespace}`;
+      const ref = await createResource(Stack, namespace, name, {});
       await signalChange(
         await temporalClient(),
         ref,
         { taskQueue, config: resolveOptions(operator).loop },
         'test',
       );
-      const common = [
-        `${namespace}/cli`,
-        '--operator',
-        'test/watcher/fixtures/operator.ts',
-        '--temporal-address',
-        inject('temporalAddress'),
-      ];
-      const reconcile = await staircase(['reconcile', ...common]);
-      expect(reconcile.code).toBe(0);
+      const temporal = ['--temporal-address', inject('temporalAddress')];
+      const target = ['Stack', `${namespace}/${name}`, ...temporal];
+      // Visibility is eventually consistent: wait until the new loop can be found.
+      await vi.waitFor(async () => expect((await staircase(['status', ...target])).code).toBe(0), {
+        timeout: 15_000,
+        interval: 500,
+      });
+      const reconcile = await staircase(['reconcile', ...target]);
+      expect(reconcile.code, reconcile.stderr).toBe(0);
       expect(JSON.parse(reconcile.stdout)).toMatchObject({ outcome: { kind: 'converged' } });
-      expect((await staircase(['pause', ...common])).stdout).toContain(`paused ${workflowIdFor(ref)}`);
-      expect(JSON.parse((await staircase(['status', ...common])).stdout)).toMatchObject({
+      const paused = await staircase(['pause', 'stacks', name, ...temporal]);
+      expect(paused.stdout).toContain(`paused Stack ${namespace}/${name} (${workflowIdFor(ref)})`);
+      const byOperator = ['--operator', 'test/watcher/fixtures/operator.ts', ...temporal];
+      expect(
+        JSON.parse((await staircase(['status', `${namespace}/${name}`, ...byOperator])).stdout),
+      ).toMatchObject({
         phase: 'Paused',
         paused: true,
       });
-      expect((await staircase(['resume', ...common])).code).toBe(0);
+      const refused = await staircase(['reconcile', 'stack', `${namespace}/${name}`, ...temporal]);
+      expect(refused).toMatchObject({
+        code: 1,
+        stderr: `staircase: reconcile Stack ${namespace}/${name} was rejected: the resource is paused; resume it first\n`,
+      });
+      expect((await staircase(['resume', ...target])).code).toBe(0);
+      const missing = await staircase(['status', 'Stack', `${namespace}/nothing`, ...temporal]);
+      expect(missing.stderr).toContain(
+        `no Stack ${namespace}/nothing is reconciled on the Temporal namespace "default"`,
+      );
+      expect(missing.code).toBe(1);
+      const wrongKind = await staircase(['status', 'Website', `${namespace}/${name}`, ...temporal]);
+      expect(wrongKind.stderr).toContain(`with that name there is: Stack ${namespace}/${name}`);
     } finally {
       worker.shutdown();
       await running;
@@ -280,5 +347,42 @@ describe('staircase worker with --otlp-endpoint', () => {
       expect(spans).toContain(`"name":"${span}"`);
     }
     expect(spans).toContain('staircase-stack');
+  });
+});
+
+describe('the CRD `staircase crd` prints is the one installed', () => {
+  it('keeps enum, default and x-kubernetes-* rules: the API server rejects what only they forbid, and fills defaults', async () => {
+    const printed = await staircase(['crd', '--operator', 'test/cli/fixtures/gadget-operator.ts']);
+    expect(printed.code, printed.stderr).toBe(0);
+    const crd = parseYaml(printed.stdout) as CrdObject;
+    expect(crd).toEqual(JSON.parse(JSON.stringify(Gadget.crd())));
+    await installCrd(adminKubeConfig(), crd);
+    await installCrd(adminKubeConfig(), crd); // idempotent
+    const namespace = await createTestNamespace();
+    const api = adminKubeConfig().makeApiClient(CustomObjectsApi);
+    const create = (name: string, spec: object) =>
+      api.createNamespacedCustomObject({
+        group: Gadget.group,
+        version: Gadget.version,
+        plural: Gadget.plural,
+        namespace,
+        body: { apiVersion: Gadget.apiVersion, kind: Gadget.kind, metadata: { name }, spec },
+      }) as Promise<{ spec: Record<string, unknown> }>;
+    const rejection = (name: string, spec: object) =>
+      create(name, spec).then(
+        () => 'accepted',
+        (error: ApiException<unknown>) => `${error.code}: ${apiStatusMessage(error.body)}`,
+      );
+
+    expect((await create('defaulted', { size: 'small' })).spec).toEqual({ size: 'small', replicas: 2 });
+    expect(await rejection('enum', { size: 'huge' })).toMatch(
+      /^422: .*spec\.size: Unsupported value: "huge"/,
+    );
+    expect(await rejection('set', { size: 'small', tags: ['a', 'a'] })).toMatch(
+      /^422: .*spec\.tags\[1\]: Duplicate value: "a"/,
+    );
+    expect(await rejection('cel', { size: 'small', limits: { min: 3, max: 1 } })).toMatch(
+      /^422: .*spec\.limits: Invalid value: .*min must not exceed max/,
+    );
   });
 });

@@ -1,11 +1,12 @@
 import { stringify } from 'yaml';
-import { loadOperator } from '../load-operator.js';
+import { loadOperator, operatorHelp, operatorPath } from '../load-operator.js';
 import { parseFlags } from '../parse.js';
 
-const HELP = `staircase crd [--operator MODULE]
+const HELP = `staircase crd --operator MODULE
 
 Prints the CustomResourceDefinition of the operator's kind as YAML (schema from zod, status subresource, printer
-columns). Default operator: the website example.`;
+columns). \`staircase dev\` and the testing kit install exactly this object.
+${operatorHelp(22)}`;
 
 /** `staircase crd`: prints the CRD. */
 export const crdCommand = {
@@ -13,7 +14,7 @@ export const crdCommand = {
   async run(argv: string[]): Promise<number> {
     const parsed = parseFlags(argv, { operator: { type: 'string' } }, HELP);
     if (!parsed) return 0;
-    const operator = await loadOperator(parsed.values.operator);
+    const operator = await loadOperator(operatorPath(parsed.values.operator));
     process.stdout.write(stringify(operator.kind.crd()));
     return 0;
   },

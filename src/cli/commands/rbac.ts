@@ -1,12 +1,13 @@
 import { stringify } from 'yaml';
 import { rbacManifests } from '../../operator/rbac.js';
-import { loadOperator } from '../load-operator.js';
+import { loadOperator, operatorHelp, operatorPath } from '../load-operator.js';
 import { parseFlags } from '../parse.js';
 
-const HELP = `staircase rbac [--operator MODULE] [--namespace NS] [--prefix NAME]
+const HELP = `staircase rbac --operator MODULE [--namespace NS] [--prefix NAME]
 
 Prints least-privilege RBAC for the operator, derived from its definition (its kind, owned kinds and extraRules):
 service accounts, cluster roles and bindings for the worker and the watcher, and a Role for the watcher's Lease.
+${operatorHelp(19)}
   --namespace NS   where the service accounts and the Lease live (default staircase)
   --prefix NAME    object name prefix (default staircase-<operator>)`;
 
@@ -21,7 +22,7 @@ export const rbacCommand = {
     } as const;
     const parsed = parseFlags(argv, flags, HELP);
     if (!parsed) return 0;
-    const operator = await loadOperator(parsed.values.operator);
+    const operator = await loadOperator(operatorPath(parsed.values.operator));
     const manifests = rbacManifests(operator, {
       namespace: parsed.values.namespace ?? 'staircase',
       ...(parsed.values.prefix ? { prefix: parsed.values.prefix } : {}),

@@ -12,7 +12,10 @@ const HELP = `staircase replay FILE...
 staircase replay --workflow-id ID | --query 'VISIBILITY QUERY' [temporal flags]
 
 Replays workflow histories (JSON files as the Temporal UI and CLI export them, or fetched from a server) against the
-current workflow code, and reports any non-determinism. Exits 1 if any history fails.
+current workflow code, and reports any non-determinism. Exits 1 if any history fails. Needs no --operator: the
+workflow code is the engine's, the same for every operator (operator code runs only in activities).
+  --workflow-id ID   fetch one resource's history (e.g. websites.example.staircase.dev/default/blog)
+  --query QUERY      fetch the histories of every loop matching a visibility query (e.g. 'StaircaseKind = "Website"')
 
 ${TEMPORAL_HELP}`;
 

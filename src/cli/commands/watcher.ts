@@ -4,14 +4,14 @@ import { jsonLogger } from '../../watcher/logger.js';
 import { temporalSignalSender } from '../../watcher/temporal-sender.js';
 import { startWatcher } from '../../watcher/watcher.js';
 import { connectClient, kubeConfigFrom, temporalSettings } from '../connections.js';
-import { loadOperator } from '../load-operator.js';
+import { loadOperator, operatorHelp, operatorPath } from '../load-operator.js';
 import { flagOrEnv, parseFlags, TEMPORAL_FLAGS, TEMPORAL_HELP, validated } from '../parse.js';
 
-const HELP = `staircase watcher [--operator MODULE] [--kubeconfig FILE] [options] [temporal flags]
+const HELP = `staircase watcher --operator MODULE [--kubeconfig FILE] [options] [temporal flags]
 
 Watches the operator's resources (and owned kinds) and signals each resource's workflow. Run two replicas: they
 elect a leader with a Lease. Flags override environment variables.
-  --operator MODULE          (STAIRCASE_OPERATOR) default: the website example
+${operatorHelp(29)}
   --kubeconfig FILE          (KUBECONFIG) in-cluster service account when absent
   --namespaces a,b           (STAIRCASE_WATCH_NAMESPACES) default: all namespaces
   --label-selector SELECTOR  (STAIRCASE_LABEL_SELECTOR)
@@ -74,7 +74,7 @@ export const watcherCommand = {
     const env = process.env;
     const config = configFrom(values, env);
     const settings = validated('Temporal settings', () => temporalSettings(values, env));
-    const operator = await loadOperator(values.operator ?? env.STAIRCASE_OPERATOR);
+    const operator = await loadOperator(operatorPath(values.operator, env));
     const kube = kubeConfigFrom(values.kubeconfig ?? env.KUBECONFIG);
     const client = await connectClient(settings);
     const options = resolveOptions(operator);

@@ -5,13 +5,13 @@ import { resolveOptions } from '../../operator/operator.js';
 import { createEngineWorker } from '../../worker/create-worker.js';
 import { connectWorker, kubeConfigFrom, temporalSettings } from '../connections.js';
 import { UsageError } from '../errors.js';
-import { loadOperator } from '../load-operator.js';
+import { loadOperator, operatorHelp, operatorPath } from '../load-operator.js';
 import { parseFlags, TEMPORAL_FLAGS, TEMPORAL_HELP, validated } from '../parse.js';
 
-const HELP = `staircase worker [--operator MODULE] [--kubeconfig FILE] [--task-queue NAME] [--metrics-port PORT] [temporal flags]
+const HELP = `staircase worker --operator MODULE [--kubeconfig FILE] [--task-queue NAME] [--metrics-port PORT] [temporal flags]
 
 Runs the engine's workflows and the operator's activities. Run as many replicas as you like.
-  --operator MODULE     (STAIRCASE_OPERATOR) module whose default export is the operator; default: the example
+${operatorHelp(24)}
   --kubeconfig FILE     (KUBECONFIG) in-cluster service account when absent
   --task-queue NAME     (STAIRCASE_TASK_QUEUE) default: the operator's (staircase-<name>)
   --metrics-port PORT   (STAIRCASE_METRICS_PORT) serve the Temporal SDK's Prometheus metrics on 0.0.0.0:PORT
@@ -50,7 +50,7 @@ export const workerCommand = {
       Runtime.install({
         telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } },
       });
-    const operator = await loadOperator(values.operator ?? env.STAIRCASE_OPERATOR);
+    const operator = await loadOperator(operatorPath(values.operator, env));
     const tracing = tracingFrom(values['otlp-endpoint'] ?? env.OTEL_EXPORTER_OTLP_ENDPOINT);
     const worker = await createEngineWorker({
       operator,
