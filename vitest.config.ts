@@ -5,8 +5,8 @@ import { defineConfig } from 'vitest/config';
 const SOURCE_CONDITION = 'staircase-source';
 
 export default defineConfig({
-  resolve: { conditions: [SOURCE_CONDITION, 'node', 'import', 'default'] },
-  ssr: { resolve: { conditions: [SOURCE_CONDITION, 'node', 'import', 'default'] } },
+  // Vitest's own defaults (Vite's server conditions without `module`) plus ours.
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, 'node', 'development|production'] } },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],

@@ -1,7 +1,13 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { PreparedRun, StepCall, StepCheck } from '../core/activity-contract.js';
+import {
+  CHECK_ACTIVITY,
+  isCheckActivityType,
+  type PreparedRun,
+  type StepCall,
+  type StepCheck,
+} from '../core/activity-contract.js';
 import type { PlanEntry } from '../core/plan-descriptor.js';
 import { EngineGuaranteeError } from './errors.js';
 
@@ -64,7 +70,8 @@ function readEvent(decoded: Decoded, event: HistoryEvent): void {
     const data = decode<{ activity_type?: string }>(details.data?.payloads?.[0]);
     const result = details.result?.payloads?.[0];
     if (data?.activity_type === 'prepareRun') startRun(decoded, decode<PreparedRun>(result));
-    if (data?.activity_type === 'checkStep') recordCheck(decoded, decode<StepCheck>(result));
+    const type = data?.activity_type ?? '';
+    if (isCheckActivityType(type)) recordCheck(decoded, type, decode<StepCheck>(result));
   }
   if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
     const attributes = event.activityTaskScheduledEventAttributes;
@@ -89,9 +96,11 @@ function startRun(decoded: Decoded, prepared: PreparedRun | undefined): void {
   }
 }
 
-function recordCheck(decoded: Decoded, check: StepCheck | undefined): void {
+function recordCheck(decoded: Decoded, type: string, check: StepCheck | undefined): void {
   const run = decoded.runs.at(-1);
-  const name = decoded.pending.shift();
+  const planned = decoded.pending.shift();
+  // Step-named check types (`check configmap`) say the step; older histories (`checkStep`) follow the plan's order.
+  const name = type.startsWith(CHECK_ACTIVITY.prefix) ? type.slice(CHECK_ACTIVITY.prefix.length) : planned;
   if (!run || !name) return;
   const verdict = check?.kind ?? 'failed';
   const reason = check && 'reason' in check ? check.reason : undefined;

@@ -50,7 +50,7 @@ export function waitForLoop(
       } catch (error) {
         if ((error as { name?: string }).name === 'WorkflowNotFoundError')
           return { lastSeen: 'its loop has not started (is the watcher running and the CRD installed?)' };
-        return { lastSeen: `the describe query failed: ${(error as Error).message}` };
+        return { lastSeen: `the describe query failed: ${causeChain(error)}` };
       }
     },
     options,
@@ -123,4 +123,12 @@ export function describeLoop(description: ResourceDescription): string {
   const last = description.lastRun?.outcome;
   const lastText = last ? `; last run: ${last.kind}${'reason' in last ? ` — ${last.reason}` : ''}` : '';
   return `${description.phase}${step} (run ${description.runNumber})${lastText}`;
+}
+
+/** An error's message with those of its causes: the SDK wraps the reason a query failed. */
+function causeChain(error: unknown): string {
+  const messages: string[] = [];
+  for (let current = error; current instanceof Error && messages.length < 5; current = current.cause)
+    messages.push(current.message);
+  return messages.join(': ') || String(error);
 }

@@ -1,27 +1,45 @@
 import { CoreV1Api } from '@kubernetes/client-node';
-import { beforeAll, describe, expect, it } from 'vitest';
-import greeting, { Greeting } from '../../examples/greeting/operator.js';
-import { conditionOf, installKind, patchSpec, readObject, startScenario } from '../support/engine.js';
-import { adminKubeConfig } from '../support/kube.js';
+import { type OperatorTest, startOperatorTest } from 'staircase-temporal/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import greeting, { type Greeting } from '../../examples/greeting/operator.js';
 
-describe('the greeting example from the README', () => {
-  beforeAll(() => installKind(Greeting));
+// Written as an operator author would: the testing kit runs the worker and the watcher on the test run's servers.
+describe('the greeting example, tested with the testing kit', () => {
+  let test: OperatorTest<typeof Greeting>;
+  beforeAll(async () => {
+    test = await startOperatorTest({ operator: greeting });
+  });
+  afterAll(() => test?.stop());
 
   it('writes the message to a ConfigMap, holds at the gate, and follows spec changes', async () => {
-    const { namespace, engine, ref } = await startScenario(greeting, 'hello', {
-      message: 'hello, world',
-      ready: false,
-    });
-    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'waiting');
-    const core = adminKubeConfig().makeApiClient(CoreV1Api);
-    const configMap = () => core.readNamespacedConfigMap({ namespace, name: 'hello-greeting' });
+    const ref = await test.create('hello', { message: 'hello, world', ready: false });
+    const waiting = await test.waitUntil(
+      ref,
+      'to wait at the gate',
+      (d) => d.lastRun?.outcome.kind === 'waiting',
+    );
+    expect(waiting.currentStep).toBe('gate');
+    const core = test.kube.makeApiClient(CoreV1Api);
+    const configMap = () =>
+      core.readNamespacedConfigMap({ namespace: test.namespace, name: 'hello-greeting' });
     expect((await configMap()).data?.message).toBe('hello, world');
-    expect(conditionOf(await readObject(ref), 'Ready')?.message).toBe('step gate: spec.ready is false');
+    await test.waitForCondition(ref, 'Ready', 'False');
 
-    await patchSpec(ref, { message: 'bonjour', ready: true });
-    await engine.signal(ref, 'spec changed');
-    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+    await test.patchSpec(ref, { message: 'bonjour', ready: true });
+    await test.waitForReady(ref);
     expect((await configMap()).data?.message).toBe('bonjour');
-    expect((await readObject(ref))?.status).toMatchObject({ phase: 'Ready', configMap: 'hello-greeting' });
+    expect((await test.get(ref))?.status).toMatchObject({ phase: 'Ready', configMap: 'hello-greeting' });
+    const runs = await test.assertEngineGuarantees(ref);
+    expect(runs.flatMap((run) => run.applies)).toEqual(['ensure-configmap', 'ensure-configmap']);
+  });
+
+  it('says what it was waiting for when a wait times out', async () => {
+    const ref = await test.create('held', { message: 'hi', ready: false });
+    const error = await test.waitForReady(ref, { timeoutMs: 8_000 }).catch((e: unknown) => e);
+    expect(String(error)).toMatch(
+      new RegExp(
+        `Greeting ${test.namespace}/held to be Ready at generation 1: not reached after 8.0 s; last seen: .*waiting — spec.ready is false`,
+      ),
+    );
   });
 });
