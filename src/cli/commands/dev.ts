@@ -12,6 +12,7 @@ import { loadOperatorModule, operatorHelp, operatorPath } from '../load-operator
 import { parseFlags } from '../parse.js';
 
 const HELP = `staircase dev --operator MODULE [--exit-when-ready] [--timeout S] [--kube-context NAME] [--work-dir DIR]
+                     [--log-level LEVEL]
 
 Starts the Temporal dev server with its web UI and a local Kubernetes control plane (etcd, kube-apiserver,
 kube-controller-manager, kube-scheduler and a kwok node) — or uses your kube context — installs the CRD, runs the
