@@ -1,6 +1,6 @@
 /**
  * The smallest useful operator: a `Greeting` resource whose message is kept in a ConfigMap, with a gate the user
- * can close. The README's tutorial walks through this file.
+ * can close. The guide's tutorial (docs/guide/tutorial.md) writes this operator step by step.
  */
 import { CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
 import { z } from 'zod';
