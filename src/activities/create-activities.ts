@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   type AppliedFix,
+  CHECK_ACTIVITY,
   type EngineActivities,
   PERMANENT_ERROR_TYPES,
   type PreparedRun,
@@ -28,13 +29,38 @@ export interface EngineActivityOptions<K extends ResourceKind> {
   readonly maxStepDataBytes?: number;
 }
 
+/** The engine's activities as a worker registers them: the typed ones, and `default` for step-named checks. */
+export type EngineActivityImplementations = EngineActivities & {
+  /** Serves the local activities `check <step>` (see `CHECK_ACTIVITY`); refuses any other unknown type. */
+  default(...args: unknown[]): Promise<StepCheck>;
+};
+
 /**
  * The engine's activities for one operator: they read the resource, run step checks and applies, and record
  * status and events. Register them on a worker together with the engine's workflows.
  */
 export function createEngineActivities<K extends ResourceKind>(
   options: EngineActivityOptions<K>,
-): EngineActivities {
+): EngineActivityImplementations {
+  const engine = engineActivities(options);
+  return { ...engine, default: stepNamedChecks(engine) };
+}
+
+/** The `default` activity: a check scheduled under its step's name runs as `checkStep`. */
+function stepNamedChecks(engine: EngineActivities): EngineActivityImplementations['default'] {
+  return async (...args: unknown[]) => {
+    const type = Context.current().info.activityType;
+    if (!type.startsWith(CHECK_ACTIVITY.prefix)) {
+      throw ApplicationFailure.nonRetryable(
+        `no activity of type ${type} on this worker`,
+        'UnknownActivityType',
+      );
+    }
+    return engine.checkStep(args[0] as StepCall);
+  };
+}
+
+function engineActivities<K extends ResourceKind>(options: EngineActivityOptions<K>): EngineActivities {
   const { operator, kube } = options;
   const resolved = resolveOptions(operator as OperatorDefinition);
   const snapshots = new SnapshotCache();

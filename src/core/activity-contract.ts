@@ -18,6 +18,28 @@ export interface EngineActivities {
   recordRun(input: RecordRunInput): Promise<void>;
 }
 
+/**
+ * Activity types of step checks. A check runs as the local activity `check <step>` (the Temporal UI's timeline
+ * labels a local activity by its type only), served by the worker's `default` activity; histories recorded before
+ * that change call it `checkStep`.
+ */
+export const CHECK_ACTIVITY = {
+  /** The type checks had before they were named by step; still replayed. */
+  legacy: 'checkStep',
+  /** Step-named checks: `check <step>`. */
+  prefix: 'check ',
+} as const;
+
+/** The activity type of `step`'s check: `check configmap`. */
+export function checkActivityType(step: string): string {
+  return `${CHECK_ACTIVITY.prefix}${step}`;
+}
+
+/** True for the activity type of a step check, step-named or legacy. */
+export function isCheckActivityType(type: string): boolean {
+  return type === CHECK_ACTIVITY.legacy || type.startsWith(CHECK_ACTIVITY.prefix);
+}
+
 /** Input of {@link EngineActivities.prepareRun}. */
 export interface PrepareRunInput {
   readonly ref: ResourceRef;

@@ -1,6 +1,7 @@
 import type { LoopState, WakeDecision } from '../core/loop.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { displayName } from '../core/resource-ref.js';
+import { runTable } from '../core/run-summary.js';
 import type { ResourceDescription } from './contract.js';
 
 /** What the loop knows, for {@link describeLoop}. */
@@ -64,4 +65,14 @@ export function detailsText(state: LoopState, wake: WakeDecision, ref?: Resource
   const reason = 'reason' in outcome ? ` (${outcome.reason})` : '';
   const flap = wake.flapping ? ' — flapping, backing off' : '';
   return `${where}run ${state.runNumber}: ${outcome.kind}${step}${reason}${flap}; next run in ${Math.round(wake.delayMs / 1000)} s or on change`;
+}
+
+/**
+ * The workflow's current details in the Temporal UI (Markdown): the {@link detailsText} line, then the last run's
+ * steps with their verdicts.
+ */
+export function detailsMarkdown(state: LoopState, wake: WakeDecision, ref?: ResourceRef): string {
+  const line = detailsText(state, wake, ref);
+  const table = state.lastReport ? runTable(state.lastReport) : '';
+  return table ? `${line}\n\n${table}` : line;
 }

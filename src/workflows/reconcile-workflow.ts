@@ -4,6 +4,7 @@ import {
   continueAsNew,
   log,
   metricMeter,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -12,6 +13,7 @@ import {
 import { afterRun, INITIAL_LOOP_STATE, type LoopState, nextWake, type WakeDecision } from '../core/loop.js';
 import type { RunReport } from '../core/outcome.js';
 import type { ResourceRef } from '../core/resource-ref.js';
+import { runSummary } from '../core/run-summary.js';
 import { SEARCH_ATTRIBUTES } from '../core/search-attributes.js';
 import { statusFor } from '../core/status.js';
 import {
@@ -22,9 +24,10 @@ import {
   reconcileNowUpdate,
   resumeSignal,
 } from './contract.js';
-import { describeLoop, detailsText } from './describe.js';
+import { describeLoop, detailsMarkdown } from './describe.js';
 import { recordOutcome } from './record.js';
 import { executeRun, type RunResult } from './run.js';
+import { STEP_NAMED_CHECKS_PATCH } from './step-calls.js';
 
 /**
  * The control loop of one resource: sleep until a change or a timer, run the plan, record the outcome, decide
@@ -66,6 +69,8 @@ class ReconcileLoop {
   private completedRuns = 0;
   private currentStep: string | undefined;
   private running = false;
+  // Asked before any command of the first run, so its marker never falls inside a run.
+  private readonly stepNamedChecks = patched(STEP_NAMED_CHECKS_PATCH);
 
   constructor(private readonly input: ReconcileInput) {
     this.state = input.state ?? INITIAL_LOOP_STATE;
@@ -118,14 +123,17 @@ class ReconcileLoop {
 
   /** Sleeps until a run is due: a change, a "reconcile now", a resume, or the planned time. */
   async sleepUntilDue(): Promise<void> {
-    setCurrentDetails(detailsText(this.state, this.wake, this.ref));
+    setCurrentDetails(detailsMarkdown(this.state, this.wake, this.ref));
     if (this.state.paused) {
       await condition(() => !this.state.paused || this.requestedRuns > 0);
       return;
     }
     if (this.due()) return;
     this.state = { ...this.state, nextRunAt: Date.now() + this.wake.delayMs };
-    const woken = await condition(() => this.due() || this.state.paused, this.wake.delayMs);
+    // The timer is labelled with the last run's verdict: the timeline then reads run by run.
+    const last = this.state.lastReport;
+    const summary = last ? runSummary(last, this.wake) : 'waiting for the first run';
+    const woken = await condition(() => this.due() || this.state.paused, this.wake.delayMs, { summary });
     // The planned time came: that run is due even without a change.
     if (!woken) this.state = { ...this.state, pendingChange: true };
     if (!woken && !this.wake.wakeOnChange) this.wake = { ...this.wake, wakeOnChange: true };
@@ -138,8 +146,11 @@ class ReconcileLoop {
     const startedAt = new Date().toISOString();
     const { nextRunAt: _planned, ...rest } = this.state;
     this.state = { ...rest, pendingChange: false };
-    const result = await executeRun(this.ref, runNumber, startedAt, (step) => {
-      this.currentStep = step;
+    const result = await executeRun(this.ref, runNumber, startedAt, {
+      onStep: (step) => {
+        this.currentStep = step;
+      },
+      stepNamedChecks: this.stepNamedChecks,
     });
     this.running = false;
     this.currentStep = undefined;

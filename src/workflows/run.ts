@@ -23,6 +23,13 @@ export interface RunResult {
 /** Where the run is, for the query and the UI. */
 export type StepListener = (step: string) => void;
 
+/** How a run reports progress and names its checks. */
+export interface RunOptions {
+  readonly onStep: StepListener;
+  /** Schedule checks as `check <step>` (decided once per workflow execution, see `STEP_NAMED_CHECKS_PATCH`). */
+  readonly stepNamedChecks: boolean;
+}
+
 type Walk = Pick<RunResult, 'outcome' | 'steps' | 'operatorStatus' | 'changedDuringRun'>;
 
 /**
@@ -35,9 +42,9 @@ export async function executeRun(
   ref: ResourceRef,
   runNumber: number,
   runStartedAt: string,
-  onStep: StepListener,
+  options: RunOptions,
 ): Promise<RunResult> {
-  onStep('prepare');
+  options.onStep('prepare');
   let prepared: Awaited<ReturnType<EngineActivities['prepareRun']>>;
   try {
     prepared = await prepareRun(ref, runNumber);
@@ -75,14 +82,14 @@ export async function executeRun(
     };
   }
   const base = { ref, object, purpose: prepared.plan.purpose, runNumber, runStartedAt, input: undefined };
-  const walk = await walkPlan(prepared.plan, base, onStep);
+  const walk = await walkPlan(prepared.plan, base, options);
   return { ...walk, object, purpose: prepared.plan.purpose, previousStatus: prepared.status };
 }
 
 async function walkPlan(
   plan: PlanDescriptor,
   base: Omit<StepCall, 'step'>,
-  onStep: StepListener,
+  options: RunOptions,
 ): Promise<Walk> {
   const steps: StepRecord[] = [];
   let data: unknown;
@@ -90,8 +97,8 @@ async function walkPlan(
   try {
     for (const entry of plan.entries) {
       current = entry.kind === 'step' ? entry.step.name : entry.name;
-      onStep(current);
-      const verdict = await checkEntry(entry, { ...base, input: data });
+      options.onStep(current);
+      const verdict = await checkEntry(entry, { ...base, input: data }, options.stepNamedChecks);
       if (verdict.kind === 'passes') {
         steps.push({ step: current, result: 'passed' });
         data = verdict.data;
@@ -113,15 +120,19 @@ type EntryVerdict =
   | { kind: 'passes'; data: unknown }
   | { kind: 'stop'; check: StepCheck; step: StepDescriptor };
 
-async function checkEntry(entry: PlanEntry, call: Omit<StepCall, 'step'>): Promise<EntryVerdict> {
+async function checkEntry(
+  entry: PlanEntry,
+  call: Omit<StepCall, 'step'>,
+  stepNamed: boolean,
+): Promise<EntryVerdict> {
   if (entry.kind === 'step') {
-    const check = await checkStep(entry.step, { ...call, step: entry.step.name });
+    const check = await checkStep(entry.step, { ...call, step: entry.step.name }, stepNamed);
     return check.kind === 'passes'
       ? { kind: 'passes', data: check.data }
       : { kind: 'stop', check, step: entry.step };
   }
   const checks = await Promise.all(
-    entry.steps.map(({ step }) => checkStep(step, { ...call, step: step.name })),
+    entry.steps.map(({ step }) => checkStep(step, { ...call, step: step.name }, stepNamed)),
   );
   const stopAt = checks.findIndex((check) => check.kind !== 'passes');
   const stopped = entry.steps[stopAt];

@@ -4,13 +4,14 @@ import {
   proxyActivities,
   proxyLocalActivities,
 } from '@temporalio/workflow';
-import type {
-  AppliedFix,
-  EngineActivities,
-  PreparedRun,
-  RecordRunInput,
-  StepCall,
-  StepCheck,
+import {
+  type AppliedFix,
+  checkActivityType,
+  type EngineActivities,
+  type PreparedRun,
+  type RecordRunInput,
+  type StepCall,
+  type StepCheck,
 } from '../core/activity-contract.js';
 import type { ActivityPolicy, StepDescriptor } from '../core/plan-descriptor.js';
 import type { ResourceRef } from '../core/resource-ref.js';
@@ -29,6 +30,15 @@ const READ_POLICY: LocalActivityOptions = {
 // converged run's history small. Applies are regular activities with their own durable retries.
 const local = proxyLocalActivities<EngineActivities>(READ_POLICY);
 const remote = proxyActivities<EngineActivities>({ startToCloseTimeout: '2 minutes' });
+// Any activity type: a check is scheduled as `check <step>` (see CHECK_ACTIVITY).
+const localByType = proxyLocalActivities<Record<string, EngineActivities['checkStep']>>(READ_POLICY);
+
+/**
+ * Patch: checks run as local activities named by their step (`check configmap`, not `checkStep`), so the Temporal
+ * UI's timeline shows which step ran. Histories recorded before it replay with `checkStep`. The workflow asks
+ * `patched()` once, before its first run.
+ */
+export const STEP_NAMED_CHECKS_PATCH = 'staircase-step-named-checks';
 
 function options(policy: ActivityPolicy, summary: string): ActivityOptions & LocalActivityOptions {
   const { retry } = policy;
@@ -51,9 +61,12 @@ export function prepareRun(ref: ResourceRef, runNumber: number): Promise<Prepare
   ]);
 }
 
-/** Runs a step's check as a local activity labelled "check <step>". */
-export function checkStep(step: StepDescriptor, call: StepCall): Promise<StepCheck> {
-  return local.checkStep.executeWithOptions(options(step.check, `check ${step.name}`), [call]);
+/** Runs a step's check as the local activity `check <step>` (or `checkStep` unless `stepNamed`), labelled the same. */
+export function checkStep(step: StepDescriptor, call: StepCall, stepNamed: boolean): Promise<StepCheck> {
+  const opts = options(step.check, `check ${step.name}`);
+  const activity = stepNamed ? localByType[checkActivityType(step.name)] : local.checkStep;
+  if (!activity) throw new Error(`no activity proxy for step ${step.name}`);
+  return activity.executeWithOptions(opts, [call]);
 }
 
 /** Runs a step's apply as a regular activity labelled "apply <step>". */

@@ -5,7 +5,9 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
+import { CHECK_ACTIVITY } from '../../src/core/activity-contract.js';
 import { engineBundle, HISTORIES_DIR, quietLogger } from '../support/engine.js';
+import { localActivityTypeOf } from '../support/history.js';
 
 async function committedHistories() {
   const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();
@@ -36,6 +38,17 @@ describe('replaying recorded histories', () => {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
     expect(failures).toEqual([]);
+  });
+
+  it('cover checks named `checkStep` and checks named by their step (the two sides of the patch)', async () => {
+    const namings = new Set<string>();
+    for (const { history } of await committedHistories()) {
+      for (const type of (history.events ?? []).map(localActivityTypeOf)) {
+        if (type === CHECK_ACTIVITY.legacy) namings.add('legacy');
+        if (type.startsWith(CHECK_ACTIVITY.prefix)) namings.add('step-named');
+      }
+    }
+    expect([...namings].sort()).toEqual(['legacy', 'step-named']);
   });
 
   it('stay far from Temporal limits: small payloads, short histories', async () => {

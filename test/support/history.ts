@@ -42,3 +42,15 @@ export async function runsInHistory(client: Client, workflowId: string): Promise
   }
   return runs;
 }
+
+/** The activity type a local activity's marker records (`prepareRun`, `check gate`); '' for any other event. */
+export function localActivityTypeOf(event: HistoryEvent): string {
+  if (event.eventType !== EventType.EVENT_TYPE_MARKER_RECORDED) return '';
+  const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+  return data ? ((JSON.parse(decoder.decode(data)) as { activity_type?: string }).activity_type ?? '') : '';
+}
+
+/** Summaries of the timers a workflow started, in order: the loop labels each with the last run's verdict. */
+export function timerSummaries(events: readonly HistoryEvent[]): string[] {
+  return events.filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED).map(summaryOf);
+}
