@@ -3,7 +3,6 @@
  * can close. The guide's tutorial (docs/guide/tutorial.md) writes this operator step by step.
  */
 import { CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
-import { z } from 'zod';
 import {
   defineOperator,
   defineResourceKind,
@@ -13,6 +12,7 @@ import {
   stepFor,
   waitFor,
 } from 'staircase-temporal';
+import { z } from 'zod';
 
 // 1. The kind: TypeScript types, runtime validation and the CRD come from one zod schema.
 export const Greeting = defineResourceKind({

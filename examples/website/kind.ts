@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { defineResourceKind, type ResourceOf } from 'staircase-temporal';
+import { z } from 'zod';
 
 /** A static website: content served by nginx, reachable under a DNS name at an external provider. */
 export const Website = defineResourceKind({

@@ -86,6 +86,8 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     log(`  this operator's workflows: ${workflowsLink(temporal.uiUrl, 'default', operator.kind.kind)}`);
   }
   for (const line of kubectlLines(operator, plane, options.kubeContext, binaries)) log(line);
+  log(`Loop control (staircase status|reconcile|pause|resume ${operator.kind.kind} NAME):`);
+  log(`  export TEMPORAL_ADDRESS=${temporal.address}`);
   log('');
   return { client, refs };
 }

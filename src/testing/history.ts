@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import {
   CHECK_ACTIVITY,
   isCheckActivityType,
@@ -11,8 +11,9 @@ import {
 import type { PlanEntry } from '../core/plan-descriptor.js';
 import { EngineGuaranteeError } from './errors.js';
 
-const { EventType } = temporal.api.enums.v1;
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+// A CommonJS module whose exports Node cannot name statically: import the default and destructure.
+const { EventType } = proto.temporal.api.enums.v1;
+type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 
 /** What one step did in one run, read from the history. */
 export interface StepInHistory {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { type LoopTarget, signalChange } from '../client/reconcile-client.js';
 import { type ResourceRef, workflowIdFor } from '../core/resource-ref.js';
 import { installCrd } from '../devenv/install-crd.js';
@@ -60,8 +60,8 @@ export interface OperatorTest<K extends ResourceKind> {
   get(ref: ResourceRef): Promise<TestObject | undefined>;
   patchSpec(ref: ResourceRef, spec: Record<string, unknown>): Promise<void>;
   delete(ref: ResourceRef): Promise<void>;
-  /** Signals the resource's loop as the watcher would (starting it if needed). */
-  signal(ref: ResourceRef, reason?: string): Promise<void>;
+  /** Signals the resource's loop as the watcher would (starting it if needed); the handle is of the run signalled. */
+  signal(ref: ResourceRef, reason?: string): Promise<WorkflowHandle>;
   /** Waits until the loop's last run converged on the current generation: phase Ready. */
   waitForReady(ref: ResourceRef, options?: WaitOptions): Promise<ResourceDescription>;
   /** Waits until the loop reports `phase` (`Ready`, `Progressing`, `Stalled`, `Deleting`, `Paused`, …). */
@@ -108,6 +108,7 @@ export async function startOperatorTest<K extends ResourceKind>(
   options: OperatorTestOptions<K>,
 ): Promise<OperatorTest<K>> {
   const { operator } = options;
+  quietWorkerLogs();
   const servers = options.servers ?? (await useTestServers());
   const kube = new KubeConfig();
   kube.loadFromFile(servers.kube.adminKubeconfigPath);
@@ -227,9 +228,7 @@ function handle<K extends ResourceKind>(parts: Parts<K>): OperatorTest<K> {
     get: (r) => resources.get(r),
     patchSpec: (r, spec) => resources.patchSpec(r, spec),
     delete: (r) => resources.delete(r),
-    signal: async (r, reason = 'test') => {
-      await signalChange(client, r, target, reason);
-    },
+    signal: (r, reason = 'test') => signalChange(client, r, target, reason),
     waitForReady: (r, options) => waitForReady(client, resources, r, options),
     waitForPhase: (r, phase, options) => waitUntil(r, `to be ${phase}`, (d) => d.phase === phase, options),
     waitForCondition: (r, type, status = 'True', options) =>
@@ -244,4 +243,20 @@ function handle<K extends ResourceKind>(parts: Parts<K>): OperatorTest<K> {
     },
     recordHistory: (r, dir, file) => recordHistory(client, workflowIdFor(r), dir, file),
   };
+}
+
+let runtimeChecked = false;
+
+/**
+ * Keeps worker state changes and bundling out of test output (warnings and errors still show), unless the test
+ * process installed a Temporal runtime of its own first.
+ */
+function quietWorkerLogs(): void {
+  if (runtimeChecked) return;
+  runtimeChecked = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // A runtime is already installed (by the test, or by a worker created earlier): keep it.
+  }
 }

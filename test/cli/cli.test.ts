@@ -62,6 +62,7 @@ describe('the staircase command', () => {
     expect(result.stdout).toMatch(/default\/blog: Ready \(run \d+\)/);
     const kubeconfig = /^Kubeconfig: (\S+)$/m.exec(result.stdout)?.[1] ?? '';
     expect(result.stdout).toContain(`kubectl --kubeconfig ${kubeconfig} get websites -A`);
+    expect(result.stdout).toMatch(/^ {2}export TEMPORAL_ADDRESS=127\.0\.0\.1:\d+$/m);
     const workDir = /data and logs in (\S+?)\)/.exec(result.stdout)?.[1] ?? '';
     expect(kubeconfig.startsWith(workDir)).toBe(true);
     expect(result.stdout).toContain(`removed ${workDir}`);

@@ -90,8 +90,7 @@ export async function startEngine(
     kit,
     signal: async (ref, reason = 'test') => {
       seen.add(workflowIdFor(ref));
-      await kit.signal(ref, reason);
-      return kit.client.workflow.getHandle(workflowIdFor(ref));
+      return kit.signal(ref, reason);
     },
     waitFor: (ref, predicate, timeoutMs = 30_000) =>
       kit.waitUntil(ref, 'to reach the awaited state', predicate, { timeoutMs }),

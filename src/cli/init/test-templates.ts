@@ -23,7 +23,8 @@ describe('the ${n.operator} operator', () => {
     await test.waitForReady(ref);
     expect((await test.get(ref))?.status).toMatchObject({ phase: 'Ready', configMap: 'hello-message' });
     const runs = await test.assertEngineGuarantees(ref);
-    expect(runs.flatMap((run) => run.applies)).toEqual(['configmap']);
+    // With a cleanup plan, the engine's own first step adds its finalizer: one change, in a run of its own.
+    expect(runs.flatMap((run) => run.applies)).toEqual(['staircase:add-finalizer', 'configmap']);
 
     await test.patchSpec(ref, { hold: true });
     const held = await test.waitUntil(ref, 'to wait at hold', (d) => d.lastRun?.outcome.kind === 'waiting');
@@ -40,6 +41,7 @@ describe('the ${n.operator} operator', () => {
     const runs = await test.runs(ref);
     expect(runs.filter((run) => run.purpose === 'cleanup').flatMap((run) => run.applies)).toEqual([
       'delete-configmap',
+      'staircase:remove-finalizer',
     ]);
   });
 
