@@ -1,3 +1,4 @@
+import { backoffDelay } from './backoff.js';
 import type { OutcomeKind, RunOutcome, RunReport } from './outcome.js';
 
 /** Timing and guard settings of a resource's control loop. Plain data; part of the workflow's input. */
@@ -100,10 +101,10 @@ export function nextWake(outcome: RunOutcome, state: LoopState, config: LoopConf
       return {
         delayMs: outcome.permanent
           ? config.permanentFailureBackoffMs
-          : Math.min(
-              config.failureBackoffMs * 2 ** Math.max(0, state.consecutiveFailures - 1),
-              config.maxFailureBackoffMs,
-            ),
+          : backoffDelay(state.consecutiveFailures, {
+              initialMs: config.failureBackoffMs,
+              maxMs: config.maxFailureBackoffMs,
+            }),
         wakeOnChange: true,
         flapping: false,
       };

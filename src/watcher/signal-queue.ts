@@ -1,3 +1,4 @@
+import { backoffDelay } from '../core/backoff.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { workflowIdFor } from '../core/resource-ref.js';
 
@@ -160,10 +161,10 @@ export class SignalQueue {
       this.options.onFailed?.(entry.ref, error);
       entry.failures += 1;
       entry.reasons = [...reasons, ...entry.reasons].slice(0, MAX_REASONS);
-      const backoff = Math.min(
-        this.options.retryInitialMs * 2 ** (entry.failures - 1),
-        this.options.retryMaxMs,
-      );
+      const backoff = backoffDelay(entry.failures, {
+        initialMs: this.options.retryInitialMs,
+        maxMs: this.options.retryMaxMs,
+      });
       entry.dueAt = Date.now() + backoff;
     } finally {
       entry.inFlight = false;

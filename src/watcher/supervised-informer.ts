@@ -5,6 +5,7 @@ import {
   type KubernetesObject,
   makeInformer,
 } from '@kubernetes/client-node';
+import { backoffDelay } from '../core/backoff.js';
 import type { WatcherLogger } from './logger.js';
 
 /** What to watch and what to do with each event. */
@@ -125,10 +126,10 @@ export class SupervisedInformer {
     if (this.#stopped || this.#restartTimer) return;
     this.#synced = false;
     this.#failures += 1;
-    const delay = Math.min(
-      this.timing.restartInitialMs * 2 ** (this.#failures - 1),
-      this.timing.restartMaxMs,
-    );
+    const delay = backoffDelay(this.#failures, {
+      initialMs: this.timing.restartInitialMs,
+      maxMs: this.timing.restartMaxMs,
+    });
     this.hooks.log.warn('watch restarting', { target: this.target.name, why, delayMs: delay });
     this.hooks.onRestart(this.target.name, why);
     void this.#retire();
