@@ -1,8 +1,10 @@
 /**
  * Staircase on Temporal: Kubernetes operators as step-based reconcilers that run durably on Temporal.
  *
- * Authoring: {@link defineResourceKind}, {@link stepFor}, {@link planFor}, {@link defineOperator} and the check
- * results {@link passes}, {@link needsFix}, {@link waitFor}. Running: {@link createEngineWorker} and
+ * Authoring: {@link defineResourceKind}, {@link stepFor}, {@link planFor}, {@link defineOperator}, the check
+ * results {@link passes}, {@link needsFix}, {@link waitFor}, and the step helpers {@link childStep} (an owned child
+ * declared as data) and {@link statusStep} (status the plan depends on); steps talk to Kubernetes through the typed
+ * {@link KubeClient} in their context. Running: {@link createEngineWorker} and
  * {@link signalChange}. Talking to a running loop: the signals, query and update in the workflow contract.
  *
  * @packageDocumentation
@@ -40,7 +42,18 @@ export {
 } from './core/search-attributes.js';
 /** The engine-owned status: phase, current step, kstatus conditions. */
 export type { Condition, EngineStatus, Phase } from './core/status.js';
+export { type ChildStepOptions, childStep, type LiveChild } from './operator/child-step.js';
 export { InvalidPlanError, PermanentError, UnsupportedSchemaError } from './operator/errors.js';
+export {
+  type ApplyOptions,
+  type KubeClient,
+  KubeConflictError,
+  type KubeFailure,
+  KubeForbiddenError,
+  KubeInvalidError,
+  KubeUnavailableError,
+  type ObjectRef,
+} from './operator/kube-client.js';
 export {
   type DevHooks,
   defineOperator,
@@ -61,7 +74,9 @@ export {
   type StatusOf,
 } from './operator/resource-kind.js';
 /** The step model. */
+export { type StatusStepOptions, statusStep } from './operator/status-step.js';
 export type {
+  ApplyArgs,
   ApplyResult,
   CheckOnlyStep,
   Step,

@@ -2,13 +2,14 @@
  * The smallest useful operator: a `Greeting` resource whose message is kept in a ConfigMap, with a gate the user
  * can close. The guide's tutorial (docs/guide/tutorial.md) writes this operator step by step.
  */
-import { CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
+import type { V1ConfigMap } from '@kubernetes/client-node';
 import {
+  childStep,
   defineOperator,
   defineResourceKind,
-  needsFix,
   passes,
   planFor,
+  statusStep,
   stepFor,
   waitFor,
 } from 'staircase-temporal';
@@ -28,59 +29,35 @@ export const Greeting = defineResourceKind({
   status: z.object({ configMap: z.string().optional() }),
 });
 
-const step = stepFor(Greeting);
-
-// 2. A step checks one fact and, when it does not hold, applies exactly one fix. Its output feeds the next step.
-const ensureConfigMap = step({
+// 2. An owned child, declared as data: the step checks the live ConfigMap against it and applies it when they
+// differ (server-side apply, owner reference set for you), then passes the live ConfigMap on.
+const ensureConfigMap = childStep(Greeting, {
   name: 'ensure-configmap',
-  async check({ resource, kube }) {
-    const name = `${resource.metadata.name}-greeting`;
-    const namespace = resource.metadata.namespace ?? 'default';
-    const found = await kube
-      .makeApiClient(CoreV1Api)
-      .readNamespacedConfigMap({ name, namespace })
-      .catch(() => undefined);
-    return found?.data?.message === resource.spec.message
-      ? passes(name)
-      : needsFix('the message is out of date', name);
-  },
-  async apply({ resource, kube }, _input, name: string) {
-    const namespace = resource.metadata.namespace ?? 'default';
-    const body: V1ConfigMap = {
-      metadata: {
-        name,
-        ownerReferences: [
-          {
-            apiVersion: Greeting.apiVersion,
-            kind: Greeting.kind,
-            name: resource.metadata.name,
-            uid: resource.metadata.uid,
-            controller: true,
-          },
-        ],
-      },
-      data: { message: resource.spec.message },
-    };
-    const core = kube.makeApiClient(CoreV1Api);
-    // Idempotent: Temporal may run an apply again after a crash, so create-or-replace.
-    await core.createNamespacedConfigMap({ namespace, body }).catch(async (error: { code?: number }) => {
-      if (error.code !== 409) throw error;
-      await core.replaceNamespacedConfigMap({ name, namespace, body });
-    });
-    return { message: `wrote ConfigMap ${name}`, status: { configMap: name } };
-  },
+  desired: ({ resource }): V1ConfigMap => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `${resource.metadata.name}-greeting` },
+    data: { message: resource.spec.message },
+  }),
 });
 
-// A step without apply can never modify: here it only waits.
-const gate = step({
+// 3. Status the rest of the plan may rely on gets a step of its own.
+const recordConfigMap = statusStep(Greeting, {
+  name: 'record-configmap',
+  desired: ({ input }: { input: V1ConfigMap }) => ({ configMap: input.metadata?.name }),
+});
+
+// 4. A step without apply can never modify: here it only waits.
+const gate = stepFor(Greeting)({
   name: 'gate',
-  check: ({ resource }, configMap: string) =>
-    resource.spec.ready ? passes(configMap) : waitFor('spec.ready is false'),
+  check: ({ resource }, configMap: V1ConfigMap) =>
+    resource.spec.ready ? passes(configMap.metadata?.name) : waitFor('spec.ready is false'),
 });
 
-// 3. The operator: the plan is chosen per run from the freshly read resource.
+// 5. The operator: the plan is chosen per run from the freshly read resource.
 export default defineOperator({
   name: 'greeting',
   kind: Greeting,
-  plan: () => planFor(Greeting).step(ensureConfigMap).step(gate).build(),
+  plan: () => planFor(Greeting).step(ensureConfigMap).step(recordConfigMap).step(gate).build(),
+  owns: [{ apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' }],
 });

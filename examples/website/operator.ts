@@ -5,25 +5,20 @@
  * The DNS provider's address comes from `WEBSITE_DNS_URL` (default `http://127.0.0.1:8053`); `staircase dev` starts
  * a provider through the `dev` hooks below and sets it.
  */
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import {
+  childStep,
   type DevHooks,
   defineOperator,
   needsFix,
   passes,
   planFor,
   type StepContext,
+  statusStep,
   stepFor,
   waitFor,
 } from 'staircase-temporal';
-import {
-  applyChild,
-  childNames,
-  desiredConfigMap,
-  desiredDeployment,
-  desiredService,
-  readChild,
-} from './children.js';
+import { childNames, desiredConfigMap, desiredDeployment, desiredService } from './children.js';
 import { type DnsClient, dnsClient } from './dns-client.js';
 import { startDnsProvider } from './dns-provider.js';
 import { Website } from './kind.js';
@@ -34,50 +29,18 @@ export { Website } from './kind.js';
 type Context = StepContext<typeof Website>;
 const step = stepFor(Website);
 
-const ensureConfigMap = step({
+// The children, declared as data: each step applies its object when the live one differs in a field it states.
+const ensureConfigMap = childStep(Website, {
   name: 'configmap',
-  async check(context) {
-    const desired = desiredConfigMap(context.resource);
-    const current = await readChild(context, desired);
-    return current?.data?.['index.html'] === desired.data['index.html']
-      ? passes()
-      : needsFix('content is out of date');
-  },
-  async apply(context) {
-    await applyChild(context, desiredConfigMap(context.resource));
-    return { message: `applied ConfigMap ${childNames(context.resource).configMap}` };
-  },
+  desired: ({ resource }) => desiredConfigMap(resource),
 });
-
-const ensureDeployment = step({
+const ensureDeployment = childStep(Website, {
   name: 'deployment',
-  async check(context) {
-    const desired = desiredDeployment(context.resource);
-    const current = await readChild(context, desired);
-    const image = current?.spec?.template.spec?.containers[0]?.image;
-    const same =
-      current &&
-      image === context.resource.spec.image &&
-      current.spec?.replicas === context.resource.spec.replicas;
-    return same ? passes() : needsFix(current ? 'image or replicas differ' : 'Deployment is missing');
-  },
-  async apply(context) {
-    await applyChild(context, desiredDeployment(context.resource));
-    return { message: `applied Deployment ${childNames(context.resource).deployment}` };
-  },
+  desired: ({ resource }) => desiredDeployment(resource),
 });
-
-const ensureService = step({
+const ensureService = childStep(Website, {
   name: 'service',
-  async check(context) {
-    return (await readChild(context, desiredService(context.resource)))
-      ? passes()
-      : needsFix('Service is missing');
-  },
-  async apply(context) {
-    await applyChild(context, desiredService(context.resource));
-    return { message: `applied Service ${childNames(context.resource).service}` };
-  },
+  desired: ({ resource }) => desiredService(resource),
 });
 
 const target = (context: Context) =>
@@ -112,37 +75,24 @@ function ensureDnsRecord(dns: DnsClient) {
   });
 }
 
-/** Step 2 of the existence-check pattern: record the existing record on the resource. */
-const recordDnsOnStatus = step({
+/** Step 2 of the existence-check pattern: record the existing record on the resource (status later steps read). */
+const recordDnsOnStatus = statusStep(Website, {
   name: 'dns-status',
-  check: (context, recordId: string) =>
-    context.resource.status?.dnsRecordId === recordId
-      ? passes()
-      : needsFix('status does not name the DNS record', recordId),
-  async apply(context, _recordId, recordId: string) {
-    const { metadata } = context.resource;
-    await context.kube.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
-      {
-        group: Website.group,
-        version: Website.version,
-        plural: Website.plural,
-        namespace: metadata.namespace ?? 'default',
-        name: metadata.name,
-        body: {
-          metadata: { uid: metadata.uid },
-          status: { dnsRecordId: recordId, url: `http://${context.resource.spec.hostname}/` },
-        },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-    return { message: `recorded DNS record ${recordId}` };
-  },
+  desired: ({ resource, input }: { resource: Context['resource']; input: string }) => ({
+    dnsRecordId: input,
+    url: `http://${resource.spec.hostname}/`,
+  }),
 });
 
 const deploymentAvailable = step({
   name: 'available',
   async check(context) {
-    const current = await readChild(context, desiredDeployment(context.resource));
+    const { name } = desiredDeployment(context.resource).metadata ?? {};
+    const current = await context.kube.get<V1Deployment>({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: name ?? '',
+    });
     const available = current?.status?.availableReplicas ?? 0;
     const wanted = context.resource.spec.replicas;
     return available >= wanted && current?.status?.observedGeneration === current?.metadata?.generation

@@ -16,7 +16,8 @@ import { type OperatorDefinition, resolveOptions } from '../operator/operator.js
 import type { ResourceKind, ResourceOf } from '../operator/resource-kind.js';
 import type { AnyStep, StepContext } from '../operator/step.js';
 import { classifyStepError, isNotFound } from './errors.js';
-import { emitEvent, mergeStatus, type RawResource, readResource } from './kube-objects.js';
+import { createKubeClient, ObjectApi } from './kube-client.js';
+import { applyEngineStatus, emitEvent, mergeStatus, type RawResource, readResource } from './kube-objects.js';
 import { compilePlan } from './plans.js';
 import { SnapshotCache } from './snapshot-cache.js';
 
@@ -64,6 +65,8 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
   const { operator, kube } = options;
   const resolved = resolveOptions(operator as OperatorDefinition);
   const snapshots = new SnapshotCache();
+  const objects = kube.makeApiClient(ObjectApi);
+  const fieldManager = `staircase-${operator.name}`;
   const maxData = options.maxStepDataBytes ?? 64 * 1024;
 
   /** The resource a step call works on, with its validated spec, or a reason why the run is stale. */
@@ -86,7 +89,13 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
     const context: StepContext<K> = {
       resource,
       ref: call.ref,
-      kube,
+      kube: createKubeClient({
+        config: kube,
+        api: objects,
+        fieldManager,
+        ref: call.ref,
+        uid: call.object.uid,
+      }),
       log: Context.current().log,
       runStartedAt: new Date(call.runStartedAt),
       runNumber: call.runNumber,
@@ -137,7 +146,7 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
       if (!step.apply)
         throw ApplicationFailure.nonRetryable(`step ${call.step} has no apply`, 'StepHasNoApply');
       try {
-        const result = await step.apply(context, call.input, call.fix);
+        const result = await step.apply({ ...context, input: call.input, fix: call.fix });
         Context.current()
           .metricMeter.createCounter(
             'staircase_applies',
@@ -156,17 +165,13 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
 
     async recordRun(input: RecordRunInput): Promise<void> {
       try {
-        if (input.status || input.operatorStatus) {
-          // A merge patch keeps keys it does not mention: clear the step explicitly once the run converged.
-          const clearStep =
-            input.status && input.status.currentStep === undefined ? { currentStep: null } : {};
-          await mergeStatus(kube, input.ref, input.uid, {
-            ...input.operatorStatus,
-            ...input.status,
-            ...clearStep,
-          });
-        }
-        if (input.event) await emitEvent(kube, input.ref, input.uid, input.event);
+        // Operator fields merge in; the engine's own fields are applied under their own field manager, so that
+        // neither overwrites the other and conditions written by others stay.
+        const writes: Promise<void>[] = [];
+        if (input.operatorStatus) writes.push(mergeStatus(kube, input.ref, input.uid, input.operatorStatus));
+        if (input.status) writes.push(applyEngineStatus(kube, input.ref, input.uid, { ...input.status }));
+        if (input.event) writes.push(emitEvent(kube, input.ref, input.uid, input.event));
+        await Promise.all(writes);
       } catch (error) {
         // The object is gone (say, its finalizer was just removed): there is nothing left to record on.
         if (!isNotFound(error)) throw error;

@@ -51,11 +51,11 @@ async function patchFinalizers<K extends ResourceKind>(
   context: StepContext<K>,
   change: (current: readonly string[]) => readonly string[] | undefined,
 ): Promise<void> {
-  const fresh = await readResource(context.kube, context.ref);
+  const fresh = await readResource(context.kube.config, context.ref);
   if (!fresh || fresh.metadata.uid !== context.resource.metadata.uid) return;
   const next = change(fresh.metadata.finalizers ?? []);
   if (!next) return;
-  await jsonPatchResource(context.kube, context.ref, [
+  await jsonPatchResource(context.kube.config, context.ref, [
     { op: 'test', path: '/metadata/uid', value: fresh.metadata.uid },
     { op: 'test', path: '/metadata/resourceVersion', value: fresh.metadata.resourceVersion },
     { op: 'add', path: '/metadata/finalizers', value: next },

@@ -66,6 +66,34 @@ export async function mergeStatus(
   else await api.patchClusterCustomObjectStatus(target, options);
 }
 
+/** The field manager of the engine's own status fields. */
+export const ENGINE_FIELD_MANAGER = 'staircase-engine';
+
+/**
+ * Writes the engine's status fields (`observedGeneration`, `phase`, `currentStep`, `conditions`) with server-side
+ * apply to the status subresource of the object with `uid`.
+ *
+ * Guarantees: operator status fields and conditions of other types (written by others: the CRD lists conditions
+ * as a map keyed by `type`) are kept; a field the engine set before and omits now (a cleared `currentStep`) is
+ * removed.
+ */
+export async function applyEngineStatus(
+  kube: KubeConfig,
+  ref: ResourceRef,
+  uid: string,
+  status: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const api = kube.makeApiClient(CustomObjectsApi);
+  const metadata = { name: ref.name, uid, ...(ref.namespace ? { namespace: ref.namespace } : {}) };
+  const body = { apiVersion: `${ref.group}/${ref.version}`, kind: ref.kind, metadata, status };
+  const target = { group: ref.group, version: ref.version, plural: ref.plural, name: ref.name, body };
+  const apply = { fieldManager: ENGINE_FIELD_MANAGER, force: true };
+  const options = patchAs(PatchStrategy.ServerSideApply);
+  if (ref.namespace)
+    await api.patchNamespacedCustomObjectStatus({ ...target, ...apply, namespace: ref.namespace }, options);
+  else await api.patchClusterCustomObjectStatus({ ...target, ...apply }, options);
+}
+
 /** Emits a Kubernetes Event about the object (in `default` for cluster-scoped objects). */
 export async function emitEvent(
   kube: KubeConfig,

@@ -11,7 +11,7 @@
  * Any other error is treated as transient and retried by Temporal with the step's retry policy.
  */
 export class PermanentError extends Error {
-  override readonly name = 'PermanentError';
+  override readonly name: string = 'PermanentError';
   constructor(
     message: string,
     /** A short CamelCase word for the condition's `reason`; `PermanentError` when absent. */

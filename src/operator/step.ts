@@ -1,7 +1,7 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { CheckResult } from '../core/check-result.js';
 import type { RetrySpec } from '../core/plan-descriptor.js';
 import type { ResourceRef } from '../core/resource-ref.js';
+import type { KubeClient } from './kube-client.js';
 import type { ResourceKind, ResourceOf, StatusOf } from './resource-kind.js';
 
 /** A structured logger (the Temporal activity logger on a worker). */
@@ -17,14 +17,26 @@ export interface StepContext<K extends ResourceKind> {
   /** The resource as read at the start of this run, with a validated spec. */
   readonly resource: ResourceOf<K>;
   readonly ref: ResourceRef;
-  /** A client configuration with the worker's identity. */
-  readonly kube: KubeConfig;
+  /**
+   * A typed Kubernetes client with the worker's identity: `get` (absent is `undefined`), `list`, server-side
+   * `apply` (owner reference to the resource set for you), `delete`, `patchStatus`; `kube.config` is the raw
+   * `KubeConfig` for anything else.
+   */
+  readonly kube: KubeClient<StatusOf<K>>;
   readonly log: StepLogger;
   /** The run's one clock: every step of a run sees the same time. */
   readonly runStartedAt: Date;
   readonly runNumber: number;
   /** 1 for the first attempt of this activity, 2 for its first retry, … */
   readonly attempt: number;
+}
+
+/** What a step's `apply` gets: the step context, the check's input and the fix its check asked for. */
+export interface ApplyArgs<K extends ResourceKind, In, Fix> extends StepContext<K> {
+  /** The data the previous step passed on (the same the check got). */
+  readonly input: In;
+  /** The fix this step's check returned with `needsFix(reason, fix)`. */
+  readonly fix: Fix;
 }
 
 /** What an `apply` may return. */
@@ -55,12 +67,9 @@ export interface Step<K extends ResourceKind, In, Out, Fix = unknown> {
   /** Stable name: it labels activities and conditions, and changing it changes the workflow's history. */
   readonly name: string;
   check(context: StepContext<K>, input: In): Promise<CheckResult<Out, Fix>> | CheckResult<Out, Fix>;
+  /** Makes the fix; gets one object, its `fix` typed by what `check` returned. */
   readonly apply?:
-    | ((
-        context: StepContext<K>,
-        input: In,
-        fix: Fix,
-      ) => Promise<ApplyResult<K> | undefined> | ApplyResult<K> | undefined)
+    | ((args: ApplyArgs<K, In, Fix>) => Promise<ApplyResult<K> | undefined> | ApplyResult<K> | undefined)
     | undefined;
   readonly checkPolicy?: StepPolicy;
   readonly applyPolicy?: StepPolicy;
