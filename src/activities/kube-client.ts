@@ -7,6 +7,7 @@ import {
 } from '@kubernetes/client-node';
 import type { ResourceRef } from '../core/resource-ref.js';
 import {
+  type ApplyOptions,
   type KubeClient,
   KubeConflictError,
   type KubeFailure,
@@ -85,25 +86,11 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
         throw classifyKubeError(error, 'list', `${kind} ${apiVersion}${namespace ? ` in ${namespace}` : ''}`);
       }
     },
-    async apply<T extends KubernetesObject>(object: T, options: { owned?: boolean; dryRun?: boolean } = {}) {
-      const metadata = object.metadata ?? {};
-      const where = await located({
-        apiVersion: object.apiVersion ?? '',
-        kind: object.kind ?? '',
-        name: metadata.name ?? '',
-        ...(metadata.namespace ? { namespace: metadata.namespace } : {}),
-      });
-      const owners = options.owned === false ? metadata.ownerReferences : [ownerReference(scope)];
-      const body = {
-        ...object,
-        metadata: {
-          ...metadata,
-          ...(where.namespace ? { namespace: where.namespace } : {}),
-          ...(owners ? { ownerReferences: owners } : {}),
-        },
-      };
-      const dryRun = options.dryRun ? 'All' : undefined;
+    async apply<T extends KubernetesObject>(object: T, options: ApplyOptions = {}) {
+      const where = await located(refOf(object));
+      const body = withPlacement(object, where, options.owned === false ? undefined : ownerReference(scope));
       try {
+        const dryRun = options.dryRun ? 'All' : undefined;
         return await api.patch(
           body,
           undefined,
@@ -132,7 +119,7 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
         throw new KubeInvalidError(
           failure(
             'patch status of',
-            describeRef(refOf(ref)),
+            describeRef(resourceObjectRef(ref)),
             400,
             `${reserved.join(', ')} belong to the engine`,
           ),
@@ -140,7 +127,7 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
       try {
         await mergeStatus(scope.config, ref, scope.uid, status as Record<string, unknown>);
       } catch (error) {
-        throw classifyKubeError(error, 'patch status of', describeRef(refOf(ref)));
+        throw classifyKubeError(error, 'patch status of', describeRef(resourceObjectRef(ref)));
       }
     },
   };
@@ -158,6 +145,29 @@ function ownerReference(scope: KubeClientScope) {
   };
 }
 
+/** The object's reference as written (namespace not yet defaulted). */
+function refOf(object: KubernetesObject): ObjectRef {
+  const { name = '', namespace } = object.metadata ?? {};
+  return {
+    apiVersion: object.apiVersion ?? '',
+    kind: object.kind ?? '',
+    name,
+    ...(namespace ? { namespace } : {}),
+  };
+}
+
+/** The object in its namespace, with the resource as its controlling owner unless `owner` is absent. */
+function withPlacement<T extends KubernetesObject>(
+  object: T,
+  where: ObjectRef,
+  owner: object | undefined,
+): T {
+  const metadata = { ...object.metadata };
+  if (where.namespace) metadata.namespace = where.namespace;
+  if (owner) metadata.ownerReferences = [owner as NonNullable<typeof metadata.ownerReferences>[number]];
+  return { ...object, metadata };
+}
+
 function header(ref: ObjectRef) {
   return {
     apiVersion: ref.apiVersion,
@@ -166,7 +176,7 @@ function header(ref: ObjectRef) {
   };
 }
 
-function refOf(ref: ResourceRef): ObjectRef {
+function resourceObjectRef(ref: ResourceRef): ObjectRef {
   return {
     apiVersion: `${ref.group}/${ref.version}`,
     kind: ref.kind,
