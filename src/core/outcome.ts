@@ -1,3 +1,5 @@
+import type { PlanPurpose } from './plan-descriptor.js';
+
 /**
  * What a run did. A run ends in exactly one of five outcomes; see DESIGN §3.3.
  */
@@ -35,6 +37,11 @@ export interface RunReport {
   readonly steps: readonly StepRecord[];
   /** ISO timestamp of the run's start (the run's one clock). */
   readonly startedAt: string;
+  /**
+   * `cleanup` when the run followed the cleanup plan (the object is being deleted). Absent for the reconcile plan,
+   * so reports of reconcile runs are what they were before this field existed.
+   */
+  readonly purpose?: PlanPurpose;
 }
 
 /** The step a run stopped at, if any. */

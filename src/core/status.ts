@@ -1,4 +1,6 @@
-import type { RunOutcome } from './outcome.js';
+import { type Phase, type PhaseInput, phaseOf } from './phase.js';
+
+export type { Phase } from './phase.js';
 
 /** A `metav1.Condition`. */
 export interface Condition {
@@ -10,9 +12,6 @@ export interface Condition {
   readonly observedGeneration: number;
 }
 
-/** One word for where a resource stands, for printer columns and search attributes. */
-export type Phase = 'Ready' | 'Progressing' | 'Waiting' | 'Failed' | 'Stalled' | 'Deleting';
-
 /** The engine-owned part of a resource's status. */
 export interface EngineStatus {
   readonly observedGeneration: number;
@@ -22,14 +21,9 @@ export interface EngineStatus {
   readonly conditions: readonly Condition[];
 }
 
-/** Inputs of {@link statusFor}. */
-export interface StatusInput {
-  readonly outcome: RunOutcome;
+/** Inputs of {@link statusFor}: the run (as for {@link phaseOf}) and the object it ran on. */
+export interface StatusInput extends PhaseInput {
   readonly generation: number;
-  /** The run followed the cleanup plan. */
-  readonly deleting: boolean;
-  /** The flapping guard tripped after this run. */
-  readonly flapping: boolean;
   /** Conditions currently on the object, to keep `lastTransitionTime` of those whose status did not change. */
   readonly previous: readonly Condition[];
   /** ISO time of the run's start. */
@@ -39,12 +33,12 @@ export interface StatusInput {
 type Draft = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 
 /**
- * The status the engine writes after a run: `observedGeneration`, a phase, the current step, and the conditions
- * `Ready`, `Reconciling` and `Stalled` (the kstatus conventions, so `kubectl wait --for=condition=Ready` and
- * GitOps tools understand them). Messages name the step and say what it reported.
+ * The status the engine writes after a run: `observedGeneration`, the phase ({@link phaseOf}), the current step,
+ * and the conditions `Ready`, `Reconciling` and `Stalled` (the kstatus conventions, so
+ * `kubectl wait --for=condition=Ready` and GitOps tools understand them). Messages name the step and say what it reported.
  */
 export function statusFor(input: StatusInput): EngineStatus {
-  const { phase, ready, reconciling, stalled } = describe(input);
+  const { ready, reconciling, stalled } = conditionParts(input);
   const drafts = [
     { type: 'Ready', ...ready },
     { type: 'Reconciling', ...reconciling },
@@ -52,21 +46,30 @@ export function statusFor(input: StatusInput): EngineStatus {
   ];
   const conditions = drafts.map((draft) => withTransition(draft, input));
   const step = 'step' in input.outcome ? input.outcome.step : undefined;
-  return { observedGeneration: input.generation, phase, ...(step ? { currentStep: step } : {}), conditions };
+  return {
+    observedGeneration: input.generation,
+    phase: phaseOf(input),
+    ...(step ? { currentStep: step } : {}),
+    conditions,
+  };
 }
 
 type Parts = Omit<Draft, 'type'>;
 const yes = (reason: string, message: string): Parts => ({ status: 'True', reason, message });
 const no = (reason: string, message: string): Parts => ({ status: 'False', reason, message });
 
-function describe(input: StatusInput): { phase: Phase; ready: Parts; reconciling: Parts; stalled: Parts } {
+function conditionParts(input: StatusInput): { ready: Parts; reconciling: Parts; stalled: Parts } {
   const { outcome } = input;
   const prefix = input.deleting ? 'cleanup ' : '';
   switch (outcome.kind) {
-    case 'converged':
     case 'deleted':
       return {
-        phase: 'Ready',
+        ready: no('Deleted', 'the object is gone'),
+        reconciling: no('Deleted', 'nothing left to do'),
+        stalled: no('Deleted', 'nothing left to do'),
+      };
+    case 'converged':
+      return {
         ready: yes('Converged', 'every step passes'),
         reconciling: no('Converged', 'nothing to do'),
         stalled: no('Converged', 'nothing to do'),
@@ -76,14 +79,12 @@ function describe(input: StatusInput): { phase: Phase; ready: Parts; reconciling
       if (input.flapping) {
         const stalledMessage = `steps keep modifying without converging (last: ${message}); backing off`;
         return {
-          phase: 'Stalled',
           ready: no('Flapping', stalledMessage),
           reconciling: no('Flapping', stalledMessage),
           stalled: yes('Flapping', stalledMessage),
         };
       }
       return {
-        phase: input.deleting ? 'Deleting' : 'Progressing',
         ready: no('StepApplied', message),
         reconciling: yes('StepApplied', message),
         stalled: no('StepApplied', 'making progress'),
@@ -92,7 +93,6 @@ function describe(input: StatusInput): { phase: Phase; ready: Parts; reconciling
     case 'waiting': {
       const message = `${prefix}step ${outcome.step}: ${outcome.reason}`;
       return {
-        phase: input.deleting ? 'Deleting' : 'Waiting',
         ready: no('Waiting', message),
         reconciling: yes('Waiting', message),
         stalled: no('Waiting', 'waiting, not stuck'),
@@ -104,13 +104,11 @@ function describe(input: StatusInput): { phase: Phase; ready: Parts; reconciling
       const reason = outcome.errorType;
       return outcome.permanent
         ? {
-            phase: 'Failed',
             ready: no(reason, message),
             reconciling: no(reason, message),
             stalled: yes(reason, message),
           }
         : {
-            phase: 'Failed',
             ready: no(reason, message),
             reconciling: yes(reason, `${message}; will retry`),
             stalled: no(reason, 'will retry'),

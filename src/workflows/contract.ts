@@ -1,8 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { LoopConfig, LoopState } from '../core/loop.js';
 import type { RunReport } from '../core/outcome.js';
+import type { Phase } from '../core/phase.js';
 import type { ResourceRef } from '../core/resource-ref.js';
-import type { Phase } from '../core/status.js';
 
 /** The workflow type name of every resource's control loop. */
 export const RECONCILE_WORKFLOW_TYPE = 'reconcileWorkflow';

@@ -1,4 +1,5 @@
 import type { LoopState, WakeDecision } from '../core/loop.js';
+import { phaseOf } from '../core/phase.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { displayName } from '../core/resource-ref.js';
 import { runTable } from '../core/run-summary.js';
@@ -23,7 +24,7 @@ export function describeLoop(view: LoopView): ResourceDescription {
   const lastError = outcome?.kind === 'failed' ? outcome.reason : undefined;
   return {
     ref: view.ref,
-    phase: state.paused ? 'Paused' : phaseOf(view),
+    phase: loopPhase(view),
     paused: state.paused,
     runNumber: state.runNumber,
     ...(currentStep ? { currentStep } : {}),
@@ -38,21 +39,16 @@ export function describeLoop(view: LoopView): ResourceDescription {
   };
 }
 
-function phaseOf(view: LoopView): ResourceDescription['phase'] {
-  const outcome = view.state.lastReport?.outcome;
-  if (!outcome) return 'Pending';
-  if (view.wake.flapping) return 'Stalled';
-  switch (outcome.kind) {
-    case 'converged':
-    case 'deleted':
-      return 'Ready';
-    case 'modified':
-      return 'Progressing';
-    case 'waiting':
-      return 'Waiting';
-    case 'failed':
-      return 'Failed';
-  }
+/** The query's phase: the loop's own states (`Paused`, `Pending` before any run), else the last run's phase. */
+function loopPhase(view: LoopView): ResourceDescription['phase'] {
+  const last = view.state.lastReport;
+  if (view.state.paused) return 'Paused';
+  if (!last) return 'Pending';
+  return phaseOf({
+    outcome: last.outcome,
+    deleting: last.purpose === 'cleanup',
+    flapping: view.wake.flapping,
+  });
 }
 
 /** One line for the Temporal UI's "current details". */

@@ -25,7 +25,7 @@ import {
   resumeSignal,
 } from './contract.js';
 import { describeLoop, detailsMarkdown } from './describe.js';
-import { recordOutcome } from './record.js';
+import { recordDeleted, recordOutcome } from './record.js';
 import { executeRun, type RunResult } from './run.js';
 import { STEP_NAMED_CHECKS_PATCH } from './step-calls.js';
 
@@ -44,6 +44,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunRepor
     if (!loop.due()) continue;
     const report = await loop.runOnce();
     if (report.outcome.kind === 'deleted') {
+      recordDeleted();
       await condition(allHandlersFinished);
       return report;
     }
@@ -160,6 +161,7 @@ class ReconcileLoop {
       outcome: result.outcome,
       steps: result.steps,
       startedAt,
+      ...(result.purpose === 'cleanup' ? { purpose: result.purpose } : {}),
     };
     this.state = nextState(this.state, report, result);
     this.wake = result.changedDuringRun
@@ -184,13 +186,25 @@ class ReconcileLoop {
     const status = statusFor({
       outcome: result.outcome,
       generation: report.generation,
-      deleting: result.purpose === 'cleanup',
+      deleting: isDeletingRun(result),
       flapping: this.wake.flapping,
       previous: result.previousStatus.conditions ?? [],
       now: startedAt,
     });
     await recordOutcome(this.ref, result, status);
   }
+}
+
+/**
+ * Patch: a cleanup run that converges (our finalizer was already gone when its check ran) reports the phase
+ * `Deleting`, as every other cleanup run does, not `Ready`. Histories recorded before it keep `Ready` there.
+ */
+export const CLEANUP_CONVERGED_PATCH = 'staircase-cleanup-converged-deleting';
+
+/** The run followed the cleanup plan, for the phase; a converged one only behind {@link CLEANUP_CONVERGED_PATCH}. */
+function isDeletingRun(result: RunResult): boolean {
+  if (result.purpose !== 'cleanup') return false;
+  return result.outcome.kind !== 'converged' || patched(CLEANUP_CONVERGED_PATCH);
 }
 
 /**

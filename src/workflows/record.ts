@@ -1,7 +1,8 @@
-import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { EventNote, RecordRunInput } from '../core/activity-contract.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { RunOutcome } from '../core/outcome.js';
+import type { Phase } from '../core/phase.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { SEARCH_ATTRIBUTES } from '../core/search-attributes.js';
 import type { EngineStatus } from '../core/status.js';
@@ -17,7 +18,7 @@ export async function recordOutcome(
   result: RunResult,
   status: EngineStatus,
 ): Promise<void> {
-  updateSearchAttributes(status);
+  updateSearchAttributes(status.phase, status.currentStep);
   const event = eventFor(result.outcome);
   const statusChanged = !sameStatus(result.previousStatus, status);
   if (!statusChanged && !event && !result.operatorStatus) return;
@@ -35,12 +36,23 @@ export async function recordOutcome(
   }
 }
 
-function updateSearchAttributes(status: EngineStatus): void {
+/**
+ * Patch: the loop of an object that is gone ends by setting the phase search attribute to `Deleted` (and the step to
+ * none), so it agrees with the `describe` query. Histories recorded before it end without that upsert.
+ */
+export const DELETED_PHASE_PATCH = 'staircase-deleted-phase';
+
+/** The loop ends because its object is gone: say so in the search attributes (behind {@link DELETED_PHASE_PATCH}). */
+export function recordDeleted(): void {
+  if (patched(DELETED_PHASE_PATCH)) updateSearchAttributes('Deleted', undefined);
+}
+
+function updateSearchAttributes(phase: Phase, currentStep: string | undefined): void {
   const current = workflowInfo().typedSearchAttributes;
-  const step = status.currentStep ?? '';
+  const step = currentStep ?? '';
   const changes = [];
-  if (current.get(SEARCH_ATTRIBUTES.phase) !== status.phase)
-    changes.push({ key: SEARCH_ATTRIBUTES.phase, value: status.phase });
+  if (current.get(SEARCH_ATTRIBUTES.phase) !== phase)
+    changes.push({ key: SEARCH_ATTRIBUTES.phase, value: phase });
   if (current.get(SEARCH_ATTRIBUTES.step) !== step)
     changes.push({ key: SEARCH_ATTRIBUTES.step, value: step });
   if (changes.length > 0) upsertSearchAttributes(changes);

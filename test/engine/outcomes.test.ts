@@ -1,6 +1,8 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
+import { SEARCH_ATTRIBUTES } from '../../src/core/search-attributes.js';
+import { describeQuery } from '../../src/workflows/contract.js';
 import { conditionOf, installKind, patchSpec, readObject, startScenario } from '../support/engine.js';
 import { historyEvents, runsInHistory } from '../support/history.js';
 import { adminKubeConfig } from '../support/kube.js';
@@ -106,6 +108,9 @@ describe('run outcomes', () => {
 
     const report = await handle.result();
     expect(report?.outcome.kind).toBe('deleted');
+    // The query and the phase search attribute of the ended loop agree.
+    expect((await handle.query(describeQuery)).phase).toBe('Deleted');
+    expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.phase)).toBe('Deleted');
     expect(await readObject(ref)).toBeUndefined();
     expect((await children()).items).toHaveLength(0);
     const runs = await runsInHistory(engine.client, workflowIdFor(ref));
