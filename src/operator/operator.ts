@@ -1,6 +1,6 @@
 import { DEFAULT_LOOP_CONFIG, type LoopConfig } from '../core/loop.js';
 import type { Plan } from './plan.js';
-import type { PolicyRule } from './rbac.js';
+import type { PolicyRule } from './policy-rule.js';
 import type { ResourceKind, ResourceOf } from './resource-kind.js';
 import type { StepPolicy } from './step.js';
 

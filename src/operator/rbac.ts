@@ -1,11 +1,7 @@
 import type { OperatorDefinition, OwnedKind } from './operator.js';
+import type { PolicyRule } from './policy-rule.js';
 
-/** A Kubernetes RBAC PolicyRule. */
-export interface PolicyRule {
-  readonly apiGroups: readonly string[];
-  readonly resources: readonly string[];
-  readonly verbs: readonly string[];
-}
+export type { PolicyRule } from './policy-rule.js';
 
 /** The API group of an `apiVersion` (`v1` → `""`, `apps/v1` → `apps`). */
 export function apiGroupOf(apiVersion: string): string {
