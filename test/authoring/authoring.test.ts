@@ -111,9 +111,9 @@ describe('a step without the permission it needs', () => {
     try {
       const ref = await test.create('locked', { motto: 'hi' });
       const object = await test.waitForCondition(ref, 'Stalled', 'True');
-      const stalled = (object.status?.conditions as { type: string; reason: string; message: string }[]).find(
-        (c) => c.type === 'Stalled',
-      );
+      const stalled = (
+        (object.status?.conditions ?? []) as { type: string; reason: string; message: string }[]
+      ).find((c) => c.type === 'Stalled');
       expect(stalled?.reason).toBe('Forbidden');
       expect(stalled?.message).toMatch(
         /step settings: get ConfigMap .*\/locked-settings: .*cannot get resource "configmaps"/,
