@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
 import type { LogLevel } from '@temporalio/common';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { binarySourcesFromEnv } from '../devenv/binary-sources.js';
 import { BINARY_SETS } from '../devenv/components.js';
@@ -12,24 +11,23 @@ import { installCrd } from '../devenv/install-crd.js';
 import { type BinaryPaths, pathsOf, provisionBinaries, requireBinary } from '../devenv/provision.js';
 import { startTemporalDevServer } from '../devenv/temporal-dev-server.js';
 import { Watchdog } from '../devenv/watchdog.js';
-import type { DevHooks, OperatorDefinition } from '../operator/operator.js';
-import { resolveOptions } from '../operator/operator.js';
+import type { OperatorDefinition } from '../operator/operator.js';
+import { loadKubeConfig, UnknownKubeContextError } from '../runtime/kube-config.js';
+import { startOperatorRuntime } from '../runtime/operator-runtime.js';
 import { parseWatcherConfig } from '../watcher/config.js';
-import { temporalSignalSender } from '../watcher/temporal-sender.js';
-import { startWatcher } from '../watcher/watcher.js';
-import { createEngineWorker } from '../worker/create-worker.js';
 import { devWatcherLogger } from './dev-logger.js';
 import { workflowsLink } from './dev-progress.js';
 import { applySamples } from './dev-samples.js';
 import { UsageError } from './errors.js';
+import type { LoadedOperators } from './load-operator.js';
 
 /** A clean-up step; run in reverse order when `staircase dev` stops. */
 export type Stop = () => Promise<void>;
 
 /** What {@link startDevSession} needs. */
 export interface DevSessionOptions {
-  readonly operator: OperatorDefinition;
-  readonly dev?: DevHooks | undefined;
+  /** The operators and their modules' `dev` hooks. */
+  readonly loaded: LoadedOperators;
   /** Use this context of the user's kubeconfig instead of starting a control plane. */
   readonly kubeContext?: string | undefined;
   /** Folder for the servers' data and logs. */
@@ -47,49 +45,64 @@ export interface DevSession {
 }
 
 /**
- * Starts Temporal (with UI) and a control plane (or uses a kube context), installs the CRD, runs the worker and the
- * watcher in this process, applies the samples, and prints where to look: the UI link and a `kubectl` line.
+ * Starts Temporal (with UI) and a control plane (or uses a kube context), installs the CRDs, runs the workers and
+ * the watcher in this process (through the same composition root as `staircase worker` and `staircase watcher`),
+ * applies the samples, and prints where to look: the UI link and a `kubectl` line.
  */
 export async function startDevSession(options: DevSessionOptions): Promise<DevSession> {
-  const { operator, dev, log, stops } = options;
+  const { loaded, log, stops } = options;
+  const { operators } = loaded;
   const { temporal, plane, binaries } = await startServers(options);
-  const kube = kubeConfigFor(plane, options.kubeContext);
+  const kube = plane
+    ? loadKubeConfig({ file: plane.admin.path, fallback: 'default' })
+    : devKubeConfig(options.kubeContext);
   log(`[setup] Temporal ${temporal.address}; Kubernetes ${kube.getCurrentCluster()?.server}`);
-  if (dev?.startServices) {
-    const services = await dev.startServices();
+  for (const { hooks } of loaded.dev) {
+    if (!hooks.startServices) continue;
+    const services = await hooks.startServices();
     stops.push(() => services.stop());
     log(`[setup] ${services.description}`);
   }
-  await installCrd(kube, operator.kind.crd());
-  const resolved = resolveOptions(operator);
-  const worker = await startWorker(operator, kube, temporal.address, resolved.taskQueue, log);
-  stops.push(async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-  });
-  const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
-  stops.push(() => client.connection.close());
-  const watcher = await startWatcher({
-    operator,
+  for (const operator of operators) await installCrd(kube, operator.kind.crd());
+  const runtime = await startOperatorRuntime({
+    operators,
+    temporal: { address: temporal.address, namespace: 'default' },
     kube,
-    sender: temporalSignalSender(client, { taskQueue: resolved.taskQueue, config: resolved.loop }),
-    config: parseWatcherConfig({
-      leaderElection: { enabled: false },
-      health: { host: '127.0.0.1', port: 0 },
-    }),
-    log: devWatcherLogger(options.logLevel, (text) => process.stdout.write(text)),
+    worker: {},
+    watcher: {
+      config: parseWatcherConfig({
+        leaderElection: { enabled: false },
+        health: { host: '127.0.0.1', port: 0 },
+      }),
+      log: devWatcherLogger(options.logLevel, (text) => process.stdout.write(text)),
+    },
   });
-  stops.push(() => watcher.stop());
-  const refs = await applySamples(kube, operator, dev, log);
+  stops.push(() => runtime.stop());
+  runtime.done.catch((error: unknown) => log(`[worker] stopped: ${String(error)}`));
+  const refs = await applySamples(kube, loaded.dev, log);
   log('');
   if (temporal.uiUrl) {
     log(`Temporal UI: ${temporal.uiUrl}`);
-    log(`  this operator's workflows: ${workflowsLink(temporal.uiUrl, 'default', operator.kind.kind)}`);
+    for (const operator of operators) {
+      const whose = operators.length === 1 ? "this operator's" : operator.kind.kind;
+      log(`  ${whose} workflows: ${workflowsLink(temporal.uiUrl, 'default', operator.kind.kind)}`);
+    }
   }
-  for (const line of kubectlLines(operator, plane, options.kubeContext, binaries)) log(line);
-  log(`Loop control (staircase status|reconcile|pause|resume ${operator.kind.kind} NAME):`);
+  for (const line of kubectlLines(operators, plane, options.kubeContext, binaries)) log(line);
+  const kinds = operators.map((operator) => operator.kind.kind).join('|');
+  log(`Loop control (staircase status|reconcile|pause|resume ${kinds} NAME):`);
   log(`  export TEMPORAL_ADDRESS=${temporal.address}`);
   log('');
-  return { client, refs };
+  return { client: runtime.client as Client, refs };
+}
+
+function devKubeConfig(context: string | undefined): KubeConfig {
+  try {
+    return loadKubeConfig({ context, fallback: 'default' });
+  } catch (error) {
+    if (error instanceof UnknownKubeContextError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 async function startServers(options: DevSessionOptions) {
@@ -119,28 +132,15 @@ async function startServers(options: DevSessionOptions) {
   return { temporal: temporal.value, plane: plane.value, binaries };
 }
 
-function kubeConfigFor(plane: KubeControlPlane | undefined, context: string | undefined): KubeConfig {
-  const kube = new KubeConfig();
-  if (plane) {
-    kube.loadFromFile(plane.admin.path);
-    return kube;
-  }
-  kube.loadFromDefault();
-  if (context && !kube.getContexts().some((c) => c.name === context))
-    throw new UsageError(`no kube context named "${context}"`);
-  if (context) kube.setCurrentContext(context);
-  return kube;
-}
-
-/** The kubeconfig in use and a ready-to-paste `kubectl get` of the operator's resources. */
+/** The kubeconfig in use and a ready-to-paste `kubectl get` of the operators' resources. */
 export function kubectlLines(
-  operator: OperatorDefinition,
+  operators: readonly OperatorDefinition[],
   plane: Pick<KubeControlPlane, 'admin'> | undefined,
   context: string | undefined,
   binaries: BinaryPaths,
 ): string[] {
   const kubectl = onPath('kubectl') ? 'kubectl' : (binaries.kubectl ?? 'kubectl');
-  const get = `get ${operator.kind.plural} -A`;
+  const get = `get ${operators.map((operator) => operator.kind.plural).join(',')} -A`;
   if (plane)
     return [`Kubeconfig: ${plane.admin.path}`, `  ${kubectl} --kubeconfig ${plane.admin.path} ${get}`];
   return [`Kube context: ${context}`, `  ${kubectl} --context ${context} ${get}`];
@@ -148,21 +148,4 @@ export function kubectlLines(
 
 function onPath(program: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, program)));
-}
-
-async function startWorker(
-  operator: OperatorDefinition,
-  kube: KubeConfig,
-  address: string,
-  taskQueue: string,
-  log: (line: string) => void,
-): Promise<Worker> {
-  const worker = await createEngineWorker({
-    operator,
-    connection: await NativeConnection.connect({ address }),
-    kube,
-    taskQueue,
-  });
-  void worker.run().catch((error: unknown) => log(`[worker] stopped: ${String(error)}`));
-  return worker;
 }

@@ -76,7 +76,7 @@ export function parseTarget(text: string | undefined): { namespace?: string; nam
 
 /** A string flag's value, else the environment variable's (flags override the environment). */
 export function flagOrEnv(
-  values: Readonly<Record<string, string | boolean | undefined>>,
+  values: Readonly<Record<string, string | boolean | readonly string[] | undefined>>,
   flag: string,
   env: NodeJS.ProcessEnv,
   variable?: string,

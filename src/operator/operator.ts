@@ -1,4 +1,6 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { DEFAULT_LOOP_CONFIG, type LoopConfig } from '../core/loop.js';
+import type { ResourceRef } from '../core/resource-ref.js';
 import type { Plan } from './plan.js';
 import type { PolicyRule } from './policy-rule.js';
 import type { ResourceKind, ResourceOf } from './resource-kind.js';
@@ -11,6 +13,44 @@ export interface OwnedKind {
   readonly kind: string;
   /** Lower-case plural used in API paths, e.g. `configmaps`. */
   readonly plural: string;
+}
+
+/**
+ * Which resources a changed related object affects: each a name (of a resource of the operator's kind in the
+ * object's namespace, or cluster-scoped), or a name and namespace (a full {@link ResourceRef} of the operator's kind
+ * fits).
+ */
+export type RelatedTarget = string | Pick<ResourceRef, 'name' | 'namespace'>;
+
+/** What {@link RelatedKind.map} gets besides the changed object. */
+export interface RelatedMapContext<K extends ResourceKind> {
+  /**
+   * The operator's resources in the watcher's cache (its namespaces and label selector), with valid specs: how a
+   * mapper finds the resources that refer to the object. Read-only and current as of this event.
+   */
+  readonly resources: readonly ResourceOf<K>[];
+}
+
+/**
+ * A kind the operator's resources refer to but do not own (a Secret named in the spec, a ConfigMap shared by
+ * many). The watcher watches it, and on each relevant change signals every resource `map` names.
+ *
+ * Guarantees: the same relevance filtering as for the primary kind (a change of only `resourceVersion` or
+ * `managedFields`, and, unless the watcher reacts to them, of annotations, signals nothing) and the same
+ * coalescing per resource. Caveats: `map` runs in the watcher on every event of the kind (every object at each
+ * relist), so keep it pure and cheap; targets outside the watcher's cache (not existing, other namespaces, not
+ * matching the label selector) are ignored; a throwing `map` is logged and skipped.
+ */
+export interface RelatedKind<K extends ResourceKind = ResourceKind> {
+  /** `v1`, `apps/v1`, … */
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** Lower-case plural used in API paths, e.g. `secrets`. */
+  readonly plural: string;
+  /** Default `Namespaced`: watched in the watcher's namespaces; `Cluster`: watched cluster-wide. */
+  readonly scope?: 'Namespaced' | 'Cluster';
+  /** The resources a change of `object` affects; an empty list when none. */
+  map(object: KubernetesObject, context: RelatedMapContext<K>): readonly RelatedTarget[];
 }
 
 /** Tunables of an operator; every one has a default. */
@@ -28,7 +68,10 @@ export interface OperatorOptions {
   readonly extraRules?: readonly PolicyRule[];
 }
 
-/** Everything that makes one operator. A module's default export in `staircase --operator <module>`. */
+/**
+ * Everything that makes one operator. A module's default export in `staircase --operator <module>` (or one element
+ * of an array exported by default, for several operators in one process).
+ */
 export interface OperatorDefinition<K extends ResourceKind = ResourceKind> {
   /** Short name: lower-case letters, digits and dashes. */
   readonly name: string;
@@ -41,6 +84,8 @@ export interface OperatorDefinition<K extends ResourceKind = ResourceKind> {
    */
   cleanup?(resource: ResourceOf<K>): Plan<K>;
   readonly owns?: readonly OwnedKind[];
+  /** Related kinds whose changes re-run the resources that refer to them; see {@link RelatedKind}. */
+  readonly watches?: readonly RelatedKind<K>[];
   readonly options?: OperatorOptions;
 }
 
@@ -85,6 +130,8 @@ export function resolveOptions(operator: OperatorDefinition): ResolvedOperatorOp
  */
 export interface DevHooks {
   readonly samples: readonly {
+    /** The sample's kind, one of the module's operators' kinds; default the module's first operator's kind. */
+    readonly kind?: ResourceKind;
     readonly name: string;
     readonly namespace?: string;
     readonly spec: Record<string, unknown>;

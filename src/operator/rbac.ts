@@ -1,4 +1,4 @@
-import type { OperatorDefinition, OwnedKind } from './operator.js';
+import type { OperatorDefinition, OwnedKind, RelatedKind } from './operator.js';
 import type { PolicyRule } from './policy-rule.js';
 
 export type { PolicyRule } from './policy-rule.js';
@@ -10,7 +10,7 @@ export function apiGroupOf(apiVersion: string): string {
 
 const READ = ['get', 'list', 'watch'] as const;
 
-function ownedRules(owned: readonly OwnedKind[], verbs: readonly string[]): PolicyRule[] {
+function kindRules(owned: readonly (OwnedKind | RelatedKind)[], verbs: readonly string[]): PolicyRule[] {
   return owned.map((kind) => ({
     apiGroups: [apiGroupOf(kind.apiVersion)],
     resources: [kind.plural],
@@ -20,7 +20,8 @@ function ownedRules(owned: readonly OwnedKind[], verbs: readonly string[]): Poli
 
 /**
  * The least privilege the worker needs: read and update the operator's kind (finalizers, status), manage the owned
- * kinds, emit Events, plus the operator's `extraRules` for anything else its steps touch.
+ * kinds, read the related kinds (`watches`: steps usually read what the resource refers to), emit Events, plus the
+ * operator's `extraRules` for anything else its steps touch.
  *
  * Caveats: derived from the definition, not from the step code — a step that reads a kind it does not declare
  * needs it in `options.extraRules`; the API server's 403 then names the missing permission.
@@ -32,17 +33,19 @@ export function workerRules(operator: OperatorDefinition): PolicyRule[] {
     { apiGroups: [group], resources: [`${plural}/status`], verbs: ['get', 'patch', 'update'] },
     // Owner references with blockOwnerDeletion need update on the owner's finalizers subresource.
     { apiGroups: [group], resources: [`${plural}/finalizers`], verbs: ['update'] },
-    ...ownedRules(operator.owns ?? [], [...READ, 'create', 'update', 'patch', 'delete']),
+    ...kindRules(operator.owns ?? [], [...READ, 'create', 'update', 'patch', 'delete']),
+    ...kindRules(operator.watches ?? [], READ),
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
     ...(operator.options?.extraRules ?? []),
   ];
 }
 
-/** What the watcher needs cluster-wide: read the operator's kind and the owned kinds. */
+/** What the watcher needs cluster-wide: read the operator's kind, the owned kinds and the related kinds. */
 export function watcherRules(operator: OperatorDefinition): PolicyRule[] {
   return [
     { apiGroups: [operator.kind.group], resources: [operator.kind.plural], verbs: [...READ] },
-    ...ownedRules(operator.owns ?? [], READ),
+    ...kindRules(operator.owns ?? [], READ),
+    ...kindRules(operator.watches ?? [], READ),
   ];
 }
 
@@ -54,16 +57,21 @@ export const LEASE_RULES: readonly PolicyRule[] = [
 /** Names and namespace of the service accounts the manifests bind. */
 export interface RbacTarget {
   readonly namespace: string;
-  /** Prefix of every object name; default `staircase-<operator>`. */
+  /** Prefix of every object name; default `staircase-<operator>` (names joined by `-` for several). */
   readonly prefix?: string;
 }
 
 /**
- * The RBAC objects for an operator: a ServiceAccount, ClusterRole and ClusterRoleBinding each for the worker and
- * the watcher, and a Role and RoleBinding for the watcher's Lease in `namespace`.
+ * The RBAC objects for an operator, or for several run by one worker and one watcher process (their rules
+ * concatenated): a ServiceAccount, ClusterRole and ClusterRoleBinding each for the worker and the watcher, and a
+ * Role and RoleBinding for the watcher's Lease in `namespace`.
  */
-export function rbacManifests(operator: OperatorDefinition, target: RbacTarget): Record<string, unknown>[] {
-  const prefix = target.prefix ?? `staircase-${operator.name}`;
+export function rbacManifests(
+  operators: OperatorDefinition | readonly OperatorDefinition[],
+  target: RbacTarget,
+): Record<string, unknown>[] {
+  const all: readonly OperatorDefinition[] = Array.isArray(operators) ? operators : [operators];
+  const prefix = target.prefix ?? `staircase-${all.map((operator) => operator.name).join('-')}`;
   const { namespace } = target;
   const labels = { 'app.kubernetes.io/part-of': prefix };
   const account = (name: string) => ({
@@ -86,8 +94,8 @@ export function rbacManifests(operator: OperatorDefinition, target: RbacTarget):
   return [
     account(`${prefix}-worker`),
     account(`${prefix}-watcher`),
-    ...cluster('worker', workerRules(operator)),
-    ...cluster('watcher', watcherRules(operator)),
+    ...cluster('worker', all.flatMap(workerRules)),
+    ...cluster('watcher', all.flatMap(watcherRules)),
     {
       apiVersion: rbac,
       kind: 'Role',

@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { type LoopTarget, signalChange } from '../client/reconcile-client.js';
 import { type ResourceRef, workflowIdFor } from '../core/resource-ref.js';
 import { installCrd } from '../devenv/install-crd.js';
 import { type OperatorDefinition, resolveOptions } from '../operator/operator.js';
 import type { ResourceKind } from '../operator/resource-kind.js';
+import { loadKubeConfig } from '../runtime/kube-config.js';
+import { startOperatorRuntime } from '../runtime/operator-runtime.js';
 import { parseWatcherConfig } from '../watcher/config.js';
-import { temporalSignalSender } from '../watcher/temporal-sender.js';
-import { type RunningWatcher, startWatcher } from '../watcher/watcher.js';
-import { createEngineWorker } from '../worker/create-worker.js';
+import type { RunningWatcher } from '../watcher/watcher.js';
 import type { ResourceDescription } from '../workflows/contract.js';
 import { engineBundle } from './bundle.js';
 import { assertEngineGuarantees, type RunInHistory, runsInHistory } from './history.js';
@@ -22,13 +22,21 @@ import { type WaitOptions, waitForCondition, waitForDeletion, waitForLoop, waitF
 /** Options of {@link startOperatorTest}. */
 export interface OperatorTestOptions<K extends ResourceKind> {
   readonly operator: OperatorDefinition<K>;
+  /**
+   * Other operators run in the same worker process and watcher, as `staircase worker` runs several: each on a
+   * task queue of its own. Reach one with {@link OperatorTest.of}.
+   */
+  readonly alongside?: readonly OperatorDefinition[];
   /** Default: {@link useTestServers} (servers a global set-up provided, else started for this process). */
   readonly servers?: TestServerAddresses;
   /** Run the watcher in-process (default), so resources you create are reconciled as in production. */
   readonly watcher?: boolean;
   /** Namespace for the test's resources; default a fresh one, deleted by {@link OperatorTest.stop}. */
   readonly namespace?: string;
-  /** Task queue of the test's loops; default the operator's plus a random suffix, so tests never share one. */
+  /**
+   * Task queue of the test's loops; default the operator's plus a random suffix, so tests never share one (the
+   * operators `alongside` always get their own plus the suffix).
+   */
   readonly taskQueue?: string;
   /** Identity of the worker towards the API server; default the admin (bypasses RBAC). */
   readonly workerKube?: KubeConfig;
@@ -92,7 +100,14 @@ export interface OperatorTest<K extends ResourceKind> {
   assertEngineGuarantees(ref: ResourceRef): Promise<RunInHistory[]>;
   /** Saves the loop's current history as JSON in `dir` (for replay tests); returns the file's path. */
   recordHistory(ref: ResourceRef, dir: string, file?: string): Promise<string>;
-  /** Stops the watcher and the worker, closes connections and deletes the namespace it created. */
+  /**
+   * The same test seen from another of its operators (this one or one run `alongside`): same namespace, watcher
+   * and servers, that operator's kind, task queue and worker.
+   *
+   * @throws {Error} when `operator` is not one of the test's operators.
+   */
+  of<O extends ResourceKind>(operator: OperatorDefinition<O>): OperatorTest<O>;
+  /** Stops the watcher and the workers, closes connections and deletes the namespace it created. */
   stop(): Promise<void>;
 }
 
@@ -107,36 +122,60 @@ export interface OperatorTest<K extends ResourceKind> {
 export async function startOperatorTest<K extends ResourceKind>(
   options: OperatorTestOptions<K>,
 ): Promise<OperatorTest<K>> {
-  const { operator } = options;
   quietWorkerLogs();
+  const operators = [options.operator as OperatorDefinition, ...(options.alongside ?? [])];
   const servers = options.servers ?? (await useTestServers());
-  const kube = new KubeConfig();
-  kube.loadFromFile(servers.kube.adminKubeconfigPath);
+  const kube = loadKubeConfig({ file: servers.kube.adminKubeconfigPath, fallback: 'default' });
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const step of stops.splice(0).reverse()) await step().catch(() => {});
   };
   try {
-    const namespace = options.namespace ?? (await createNamespace(kube, operator.name, stops));
-    await installCrd(kube, operator.kind.crd());
-    const connection = await Connection.connect({ address: servers.temporalAddress });
-    stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: servers.temporalNamespace });
-    const resolved = resolveOptions(operator as OperatorDefinition);
-    const target: LoopTarget = {
-      taskQueue: options.taskQueue ?? `${resolved.taskQueue}-${randomBytes(4).toString('hex')}`,
-      config: resolved.loop,
+    const namespace = options.namespace ?? (await createNamespace(kube, options.operator.name, stops));
+    for (const operator of operators) await installCrd(kube, operator.kind.crd());
+    const suffix = randomBytes(4).toString('hex');
+    const runtime = await startOperatorRuntime({
+      operators,
+      temporal: { address: servers.temporalAddress, namespace: servers.temporalNamespace },
+      kube,
+      taskQueueOf: (operator) =>
+        operator === options.operator && options.taskQueue
+          ? options.taskQueue
+          : `${resolveOptions(operator).taskQueue}-${suffix}`,
+      worker: {
+        ...(options.workerKube ? { kube: options.workerKube } : {}),
+        workflowBundle: await engineBundle(),
+        tuning: { maxCachedWorkflows: options.maxCachedWorkflows ?? 0 },
+      },
+      watcher: options.watcher === false ? false : { config: watcherConfig(namespace), log: SILENT },
+      client: true,
+    });
+    stops.push(() => runtime.stop());
+    const of = <O extends ResourceKind>(operator: OperatorDefinition<O>): OperatorTest<O> => {
+      const worker = runtime.workers?.workers.find((w) => w.operator === operator)?.worker;
+      const target = runtime.targets.get(operator.name);
+      if (!worker || !target) throw new Error(`operator ${operator.name} is not part of this test`);
+      const client = runtime.client as Client;
+      const watcher = runtime.watcher;
+      return handle({ operator, namespace, kube, client, target, worker, watcher, stop, of });
     };
-    const worker = await runWorker(options, servers, target.taskQueue, stops);
-    const watcher =
-      options.watcher === false
-        ? undefined
-        : await runWatcher(operator, kube, client, target, namespace, stops);
-    return handle({ operator, namespace, kube, client, target, worker, watcher, stop });
+    return of(options.operator);
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+const SILENT = { info() {}, warn() {}, error() {} };
+
+function watcherConfig(namespace: string) {
+  // Cluster-scoped kinds are watched cluster-wide whatever the namespaces say.
+  return parseWatcherConfig({
+    namespaces: [namespace],
+    leaderElection: { enabled: false },
+    health: { host: '127.0.0.1', port: 0 },
+    debounceMs: 50,
+  });
 }
 
 async function createNamespace(kube: KubeConfig, prefix: string, stops: (() => Promise<void>)[]) {
@@ -149,66 +188,9 @@ async function createNamespace(kube: KubeConfig, prefix: string, stops: (() => P
   return name;
 }
 
-async function runWorker<K extends ResourceKind>(
-  options: OperatorTestOptions<K>,
-  servers: TestServerAddresses,
-  taskQueue: string,
-  stops: (() => Promise<void>)[],
-): Promise<Worker> {
-  const connection = await NativeConnection.connect({ address: servers.temporalAddress });
-  stops.push(() => connection.close());
-  const kube = options.workerKube ?? adminKubeConfig(servers);
-  const worker = await createEngineWorker({
-    operator: options.operator,
-    connection,
-    namespace: servers.temporalNamespace,
-    kube,
-    taskQueue,
-    workflowBundle: await engineBundle(),
-    tuning: { maxCachedWorkflows: options.maxCachedWorkflows ?? 0 },
-  });
-  const running = worker.run();
-  stops.push(async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-  });
-  return worker;
-}
-
-async function runWatcher(
-  operator: OperatorDefinition<ResourceKind>,
-  kube: KubeConfig,
-  client: Client,
-  target: LoopTarget,
-  namespace: string,
-  stops: (() => Promise<void>)[],
-): Promise<RunningWatcher> {
-  const namespaced = operator.kind.scope === 'Namespaced';
-  const watcher = await startWatcher({
-    operator: operator as OperatorDefinition,
-    kube,
-    sender: temporalSignalSender(client, target),
-    config: parseWatcherConfig({
-      namespaces: namespaced ? [namespace] : [],
-      leaderElection: { enabled: false },
-      health: { host: '127.0.0.1', port: 0 },
-      debounceMs: 50,
-    }),
-    log: { info() {}, warn() {}, error() {} },
-  });
-  stops.push(() => watcher.stop());
-  return watcher;
-}
-
-function adminKubeConfig(servers: TestServerAddresses): KubeConfig {
-  const kube = new KubeConfig();
-  kube.loadFromFile(servers.kube.adminKubeconfigPath);
-  return kube;
-}
-
 type Parts<K extends ResourceKind> = Pick<
   OperatorTest<K>,
-  'operator' | 'namespace' | 'kube' | 'client' | 'target' | 'worker' | 'stop'
+  'operator' | 'namespace' | 'kube' | 'client' | 'target' | 'worker' | 'stop' | 'of'
 > & { readonly watcher: RunningWatcher | undefined };
 
 function handle<K extends ResourceKind>(parts: Parts<K>): OperatorTest<K> {

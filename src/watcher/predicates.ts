@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { canonicalJson } from '../core/canonical-json.js';
 
@@ -35,4 +36,57 @@ export function relevantChange(
     [options.annotations && differs(a.annotations ?? {}, b.annotations ?? {}), () => 'annotations changed'],
   ];
   return checks.find(([changed]) => changed)?.[1]();
+}
+
+/**
+ * What the watcher remembers of a related object (see `OperatorDefinition.watches`) to tell relevant changes from
+ * noise: digests, not the object, so caching every Secret of a cluster stays small.
+ */
+export interface RelatedFingerprint {
+  readonly uid: string;
+  readonly deleting: boolean;
+  readonly labels: string;
+  readonly annotations: string;
+  /** Everything but `metadata` (data, spec, status, …). */
+  readonly content: string;
+}
+
+const digest = (value: unknown) =>
+  createHash('sha256')
+    .update(canonicalJson(value ?? null))
+    .digest('base64');
+
+/** The {@link RelatedFingerprint} of an object. */
+export function relatedFingerprint(object: KubernetesObject): RelatedFingerprint {
+  const { metadata, apiVersion: _apiVersion, kind: _kind, ...content } = object as Observed;
+  return {
+    uid: metadata?.uid ?? '',
+    deleting: Boolean(metadata?.deletionTimestamp),
+    labels: digest(metadata?.labels ?? {}),
+    annotations: digest(metadata?.annotations ?? {}),
+    content: digest(content),
+  };
+}
+
+/**
+ * Why a related object's update matters, or `undefined` when it does not.
+ *
+ * Relevant: a new object under the name, a deletion timestamp, any change outside `metadata` (a Secret's data, a
+ * referenced resource's spec or status — a resource waiting for another to be ready must wake), and
+ * (configurable, as for the primary kind) label and annotation changes. Not relevant: `resourceVersion`,
+ * `managedFields` and other metadata bookkeeping, so a relist or a no-op update signals nothing.
+ */
+export function relatedChange(
+  before: RelatedFingerprint,
+  after: RelatedFingerprint,
+  options: RelevanceOptions,
+): string | undefined {
+  const checks: readonly [boolean, string][] = [
+    [before.uid !== after.uid, 'replaced'],
+    [!before.deleting && after.deleting, 'deletion requested'],
+    [before.content !== after.content, 'changed'],
+    [options.labels && before.labels !== after.labels, 'labels changed'],
+    [options.annotations && before.annotations !== after.annotations, 'annotations changed'],
+  ];
+  return checks.find(([changed]) => changed)?.[1];
 }

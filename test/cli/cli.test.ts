@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type ApiException, CustomObjectsApi } from '@kubernetes/client-node';
+import { type ApiException, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { beforeAll, describe, expect, inject, it, onTestFinished, vi } from 'vitest';
@@ -16,8 +16,11 @@ import { workflowIdFor } from '../../src/core/resource-ref.js';
 import { apiStatusMessage, type CrdObject, installCrd } from '../../src/devenv/install-crd.js';
 import { freePort } from '../../src/devenv/ports.js';
 import { resolveOptions } from '../../src/operator/operator.js';
+import { TestResources } from '../../src/testing/index.js';
 import { createEngineWorker } from '../../src/worker/create-worker.js';
+import type { ResourceDescription } from '../../src/workflows/contract.js';
 import { Stack, stackOperator } from '../engine/fixtures/test-operator.js';
+import { Bell, Lamp } from '../runtime/fixtures/fleet.js';
 import {
   createResource,
   HISTORIES_DIR,
@@ -32,6 +35,7 @@ import { Gadget } from './fixtures/gadget-operator.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const WEBSITE = ['--operator', 'examples/website/operator.ts'];
+const FLEET = 'test/runtime/fixtures/';
 
 /** Runs `staircase ARGS` and resolves with its exit code and output, whatever the code. */
 async function staircase(args: readonly string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}) {
@@ -128,7 +132,7 @@ describe('the staircase command', () => {
     const noDefault = await staircase(['crd', '--operator', file]);
     expect(noDefault).toMatchObject({
       code: 2,
-      stderr: `staircase: ${file} has no default export; end it with: export default defineOperator({ … })\n`,
+      stderr: `staircase: ${file} has no default export; end it with: export default defineOperator({ … }), or export default [operatorA, operatorB]\n`,
     });
     const help = await staircase(['replay', '--help']);
     expect(help.stdout).toContain('Needs no --operator');
@@ -382,5 +386,79 @@ describe('the CRD `staircase crd` prints is the one installed', () => {
     expect(await rejection('cel', { size: 'small', limits: { min: 3, max: 1 } })).toMatch(
       /^422: .*spec\.limits: Invalid value: .*min must not exceed max/,
     );
+  });
+});
+
+describe('several operators in one worker process and one watcher process', () => {
+  beforeAll(async () => {
+    await installKind(Lamp);
+    await installKind(Bell);
+  });
+
+  /** Starts `staircase ARGS` in the background; SIGTERM when the test finishes. */
+  function background(args: readonly string[]) {
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    onTestFinished(async () => {
+      child.kill('SIGTERM');
+      await exited;
+    });
+  }
+
+  it('`staircase worker` with a module exporting two operators and `staircase watcher` with two --operator flags serve both, a Secret change included', async () => {
+    const namespace = await createTestNamespace();
+    const temporal = ['--temporal-address', inject('temporalAddress')];
+    const kube = ['--kubeconfig', inject('kube').adminKubeconfigPath];
+    background(['worker', '--operator', `${FLEET}fleet-operators.ts`, ...kube, ...temporal]);
+    const watcherFlags = ['--namespaces', namespace, '--no-leader-election', '--health-port', '0'];
+    const operators = ['--operator', `${FLEET}lamp-operator.ts`, '--operator', `${FLEET}bell-operator.ts`];
+    background(['watcher', ...operators, ...watcherFlags, ...kube, ...temporal]);
+    const core = adminKubeConfig().makeApiClient(CoreV1Api);
+    const secret = (token: string) => ({ metadata: { name: 'key' }, stringData: { token } });
+    await core.createNamespacedSecret({ namespace, body: secret('first') });
+    const lamp = await createResource(Lamp, namespace, 'lamp', { secretName: 'key' });
+    const bell = await createResource(Bell, namespace, 'bell', { tone: 'dong' });
+    const client = await temporalClient();
+    const converged = (d: ResourceDescription) => d.lastRun?.outcome.kind === 'converged';
+    const lit = await waitForDescription(client, lamp, converged, 90_000);
+    await waitForDescription(client, bell, converged, 30_000);
+    await core.replaceNamespacedSecret({ namespace, name: 'key', body: secret('second') });
+    await waitForDescription(client, lamp, (d) => converged(d) && d.runNumber > lit.runNumber, 30_000);
+    const objects = new TestResources(adminKubeConfig());
+    expect((await objects.get(lamp))?.status?.token).toBe('second');
+    expect((await objects.get(bell))?.status?.rung).toBe('dong');
+  }, 180_000);
+
+  it('`staircase rbac` and `staircase crd` cover every operator of the module, watched kinds included', async () => {
+    const rbac = await staircase(['rbac', '--operator', `${FLEET}fleet-operators.ts`]);
+    expect(rbac.code, rbac.stderr).toBe(0);
+    const documents = rbac.stdout.split(/^---$/m).map((text) => parseYaml(text)) as {
+      kind: string;
+      metadata: { name: string };
+      rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    }[];
+    const watcher = documents.find(
+      (d) => d.kind === 'ClusterRole' && d.metadata.name === 'staircase-lamps-bells-watcher',
+    );
+    expect(watcher?.rules).toContainEqual({
+      apiGroups: [''],
+      resources: ['secrets'],
+      verbs: ['get', 'list', 'watch'],
+    });
+    expect(watcher?.rules?.flatMap((rule) => rule.resources)).toEqual(['lamps', 'secrets', 'bells']);
+    const crd = await staircase(['crd', '--operator', `${FLEET}fleet-operators.ts`]);
+    expect(crd.stdout.split(/^---$/m).map((text) => (parseYaml(text) as CrdObject).metadata?.name)).toEqual([
+      'lamps.runtime.staircase.test',
+      'bells.runtime.staircase.test',
+    ]);
+    const clash = await staircase([
+      'worker',
+      '--operator',
+      `${FLEET}fleet-operators.ts`,
+      '--task-queue',
+      'q',
+    ]);
+    expect(clash.stderr).toContain('--task-queue names one queue, but there are several operators');
+    expect(clash.code).toBe(2);
   });
 });

@@ -25,9 +25,8 @@ export async function startTestWatcher(
     ...overrides,
   });
   const watcher = await startWatcher({
-    operator,
+    operators: [{ operator, sender: temporalSignalSender(engine.client, engine.target) }],
     kube,
-    sender: temporalSignalSender(engine.client, engine.target),
     config,
     log: silent,
   });

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { loadOperator, operatorHelp, operatorPath } from '../load-operator.js';
+import { loadOperators, operatorHelp, operatorPaths } from '../load-operator.js';
 import { parseFlags } from '../parse.js';
 
 const HELP = `staircase crd --operator MODULE
@@ -12,10 +12,10 @@ ${operatorHelp(22)}`;
 export const crdCommand = {
   summary: "print the operator's CRD as YAML",
   async run(argv: string[]): Promise<number> {
-    const parsed = parseFlags(argv, { operator: { type: 'string' } }, HELP);
+    const parsed = parseFlags(argv, { operator: { type: 'string', multiple: true } }, HELP);
     if (!parsed) return 0;
-    const operator = await loadOperator(operatorPath(parsed.values.operator));
-    process.stdout.write(stringify(operator.kind.crd()));
+    const { operators } = await loadOperators(operatorPaths(parsed.values.operator));
+    process.stdout.write(operators.map((operator) => stringify(operator.kind.crd())).join('---\n'));
     return 0;
   },
 };

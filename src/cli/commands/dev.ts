@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Runtime } from '@temporalio/worker';
 import type { ResourceRef } from '../../core/resource-ref.js';
-import type { DevHooks, OperatorDefinition } from '../../operator/operator.js';
 import { devWorkerLogger, parseLogLevel } from '../dev-logger.js';
 import { describeAll, progressLine } from '../dev-progress.js';
 import { type DevSession, type Stop, startDevSession } from '../dev-session.js';
 import { UsageError } from '../errors.js';
-import { loadOperatorModule, operatorHelp, operatorPath } from '../load-operator.js';
+import { type LoadedOperators, loadOperators, operatorHelp, operatorPaths } from '../load-operator.js';
 import { parseFlags } from '../parse.js';
 
 const HELP = `staircase dev --operator MODULE [--exit-when-ready] [--timeout S] [--kube-context NAME] [--work-dir DIR]
@@ -17,7 +16,7 @@ const HELP = `staircase dev --operator MODULE [--exit-when-ready] [--timeout S] 
 Starts the Temporal dev server with its web UI and a local Kubernetes control plane (etcd, kube-apiserver,
 kube-controller-manager, kube-scheduler and a kwok node) — or uses your kube context — installs the CRD, runs the
 worker and the watcher in this process, applies the operator's sample resources (its \`dev\` export) and shows their
-progress. Prints the Temporal UI link, the kubeconfig and a kubectl line. Ctrl-C stops everything.
+progress. Several operators (several --operator flags, or a module exporting an array) run side by side. Prints the Temporal UI link, the kubeconfig and a kubectl line. Ctrl-C stops everything.
 ${operatorHelp(22)}
   --exit-when-ready   exit 0 once every sample is Ready; non-zero naming the stuck ones on timeout
   --timeout S         seconds to wait with --exit-when-ready (default 300)
@@ -26,7 +25,7 @@ ${operatorHelp(22)}
   --log-level LEVEL   error, warn (default), info or debug; debug adds stack traces of failed activities`;
 
 const FLAGS = {
-  operator: { type: 'string' },
+  operator: { type: 'string', multiple: true },
   'exit-when-ready': { type: 'boolean' },
   timeout: { type: 'string' },
   'kube-context': { type: 'string' },
@@ -47,10 +46,10 @@ export const devCommand = {
     if (!Number.isFinite(timeoutS) || timeoutS <= 0)
       throw new UsageError(`--timeout "${values.timeout}" is not a number of seconds`);
     const logLevel = parseLogLevel(values['log-level']);
-    const modulePath = operatorPath(values.operator);
+    const modulePaths = operatorPaths(values.operator);
     // Before any worker or connection exists: one line per worker log entry, stack traces only at debug level.
     Runtime.install({ logger: devWorkerLogger(logLevel, (text) => process.stdout.write(text)) });
-    const { operator, dev } = await loadOperatorModule(modulePath);
+    const loaded = await loadOperators(modulePaths);
     const stops: Stop[] = [];
     const workDir = await prepareWorkDir(values['work-dir'], stops);
     const interrupted = new Promise<number>((resolveCode) => {
@@ -60,8 +59,7 @@ export const devCommand = {
     });
     try {
       const started = startDevSession({
-        operator,
-        dev,
+        loaded,
         kubeContext: values['kube-context'],
         workDir,
         logLevel,
@@ -72,7 +70,7 @@ export const devCommand = {
       started.catch(() => {});
       const session = await Promise.race([started, interrupted]);
       if (typeof session === 'number') return session;
-      const watching = watchProgress(session, operator, dev, values['exit-when-ready'] === true, timeoutS);
+      const watching = watchProgress(session, loaded, values['exit-when-ready'] === true, timeoutS);
       return await Promise.race([watching, interrupted]);
     } finally {
       log('stopping…');
@@ -99,15 +97,15 @@ async function prepareWorkDir(given: string | undefined, stops: Stop[]): Promise
 
 async function watchProgress(
   session: DevSession,
-  operator: OperatorDefinition,
-  dev: DevHooks | undefined,
+  loaded: LoadedOperators,
   exitWhenReady: boolean,
   timeoutS: number,
 ): Promise<number> {
   const deadline = Date.now() + timeoutS * 1000;
   const shown = new Map<ResourceRef, string>();
-  if (!dev?.samples.length)
-    log(`no samples in the operator module; create ${operator.kind.kind} resources to see them reconciled`);
+  const kinds = loaded.operators.map((operator) => operator.kind.kind).join(' and ');
+  if (session.refs.length === 0)
+    log(`no samples in the operator module; create ${kinds} resources to see them reconciled`);
   for (;;) {
     const descriptions = await describeAll(session.client, session.refs);
     for (const [ref, description] of descriptions) {
@@ -117,7 +115,7 @@ async function watchProgress(
     }
     const ready = [...descriptions.values()].every((d) => d?.lastRun?.outcome.kind === 'converged');
     if (exitWhenReady && ready) {
-      log(`every ${operator.kind.kind} is Ready`);
+      log(`every ${kinds} is Ready`);
       return 0;
     }
     if (exitWhenReady && Date.now() > deadline) {

@@ -1,22 +1,21 @@
-import { resolveOptions } from '../../operator/operator.js';
+import { startOperatorRuntime } from '../../runtime/operator-runtime.js';
 import { parseWatcherConfig } from '../../watcher/config.js';
 import { jsonLogger } from '../../watcher/logger.js';
-import { temporalSignalSender } from '../../watcher/temporal-sender.js';
-import { startWatcher } from '../../watcher/watcher.js';
-import { connectClient, kubeConfigFrom, temporalSettings } from '../connections.js';
-import { loadOperator, operatorHelp, operatorPath } from '../load-operator.js';
+import { kubeConfigFrom, temporalSettings } from '../connections.js';
+import { loadOperators, operatorHelp, operatorPaths, taskQueueFlag } from '../load-operator.js';
 import { flagOrEnv, parseFlags, TEMPORAL_FLAGS, TEMPORAL_HELP, validated } from '../parse.js';
 
 const HELP = `staircase watcher --operator MODULE [--kubeconfig FILE] [options] [temporal flags]
 
-Watches the operator's resources (and owned kinds) and signals each resource's workflow. Run two replicas: they
-elect a leader with a Lease. Flags override environment variables.
+Watches the operator's resources (and owned and related kinds) and signals each resource's workflow. Run two
+replicas: they elect a leader with a Lease. With several operators (several --operator flags, or a module exporting
+an array) one process watches for all of them, each kind once. Flags override environment variables.
 ${operatorHelp(29)}
   --kubeconfig FILE          (KUBECONFIG) in-cluster service account when absent
   --namespaces a,b           (STAIRCASE_WATCH_NAMESPACES) default: all namespaces
   --label-selector SELECTOR  (STAIRCASE_LABEL_SELECTOR)
   --debounce-ms N            changes within N ms become one signal (default 200)
-  --task-queue NAME          (STAIRCASE_TASK_QUEUE) default: the operator's
+  --task-queue NAME          (STAIRCASE_TASK_QUEUE) default: the operator's; one operator only
   --lease-namespace NS       (STAIRCASE_LEASE_NAMESPACE) default: default
   --lease-duration-ms N      (default 15000)   --lease-retry-ms N (default 2000)
   --no-leader-election       signal from this process alone
@@ -26,7 +25,7 @@ ${operatorHelp(29)}
 ${TEMPORAL_HELP}`;
 
 const FLAGS = {
-  operator: { type: 'string' },
+  operator: { type: 'string', multiple: true },
   kubeconfig: { type: 'string' },
   namespaces: { type: 'string' },
   'label-selector': { type: 'string' },
@@ -44,7 +43,10 @@ const num = (text: string | undefined) => (text === undefined ? undefined : Numb
 const defined = <T extends object>(object: T) =>
   Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined));
 
-function configFrom(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv) {
+function configFrom(
+  values: Record<string, string | boolean | readonly string[] | undefined>,
+  env: NodeJS.ProcessEnv,
+) {
   const text = (flag: string, variable?: string) => flagOrEnv(values, flag, env, variable);
   const namespaces = text('namespaces', 'STAIRCASE_WATCH_NAMESPACES');
   return parseWatcherConfig(
@@ -74,26 +76,23 @@ export const watcherCommand = {
     const env = process.env;
     const config = configFrom(values, env);
     const settings = validated('Temporal settings', () => temporalSettings(values, env));
-    const operator = await loadOperator(operatorPath(values.operator, env));
-    const kube = kubeConfigFrom(values.kubeconfig ?? env.KUBECONFIG);
-    const client = await connectClient(settings);
-    const options = resolveOptions(operator);
-    const taskQueue = values['task-queue'] ?? env.STAIRCASE_TASK_QUEUE ?? options.taskQueue;
+    const { operators } = await loadOperators(operatorPaths(values.operator, env));
+    const taskQueueOf = taskQueueFlag(values['task-queue'] ?? env.STAIRCASE_TASK_QUEUE, operators);
     const log = jsonLogger('watcher');
-    const watcher = await startWatcher({
-      operator,
-      kube,
-      sender: temporalSignalSender(client, { taskQueue, config: options.loop }),
-      config,
-      log,
+    const runtime = await startOperatorRuntime({
+      operators,
+      temporal: settings,
+      kube: kubeConfigFrom(values.kubeconfig ?? env.KUBECONFIG),
+      ...(taskQueueOf ? { taskQueueOf } : {}),
+      worker: false,
+      watcher: { config, log },
     });
     const signal = await new Promise<string>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));
     });
     log.info('shutting down', { signal });
-    await watcher.stop();
-    await client.connection.close();
+    await runtime.stop();
     return 0;
   },
 };

@@ -1,19 +1,20 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Runtime } from '@temporalio/worker';
-import { resolveOptions } from '../../operator/operator.js';
-import { createEngineWorker } from '../../worker/create-worker.js';
-import { connectWorker, kubeConfigFrom, temporalSettings } from '../connections.js';
+import { startOperatorRuntime } from '../../runtime/operator-runtime.js';
+import { kubeConfigFrom, temporalSettings } from '../connections.js';
 import { UsageError } from '../errors.js';
-import { loadOperator, operatorHelp, operatorPath } from '../load-operator.js';
+import { loadOperators, operatorHelp, operatorPaths, taskQueueFlag } from '../load-operator.js';
 import { parseFlags, TEMPORAL_FLAGS, TEMPORAL_HELP, validated } from '../parse.js';
 
 const HELP = `staircase worker --operator MODULE [--kubeconfig FILE] [--task-queue NAME] [--metrics-port PORT] [temporal flags]
 
-Runs the engine's workflows and the operator's activities. Run as many replicas as you like.
+Runs the engine's workflows and the operator's activities. Run as many replicas as you like. With several
+operators (several --operator flags, or a module exporting an array), one worker per operator runs on the
+operator's own task queue, all on one Temporal connection.
 ${operatorHelp(24)}
   --kubeconfig FILE     (KUBECONFIG) in-cluster service account when absent
-  --task-queue NAME     (STAIRCASE_TASK_QUEUE) default: the operator's (staircase-<name>)
+  --task-queue NAME     (STAIRCASE_TASK_QUEUE) default: the operator's (staircase-<name>); one operator only
   --metrics-port PORT   (STAIRCASE_METRICS_PORT) serve the Temporal SDK's Prometheus metrics on 0.0.0.0:PORT
   --otlp-endpoint URL   (OTEL_EXPORTER_OTLP_ENDPOINT) export OpenTelemetry traces over OTLP/HTTP to URL/v1/traces
 
@@ -32,7 +33,7 @@ export const workerCommand = {
   summary: 'run the engine worker (workflows and activities) for production',
   async run(argv: string[]): Promise<number> {
     const flags = {
-      operator: { type: 'string' },
+      operator: { type: 'string', multiple: true },
       kubeconfig: { type: 'string' },
       'task-queue': { type: 'string' },
       'metrics-port': { type: 'string' },
@@ -50,24 +51,31 @@ export const workerCommand = {
       Runtime.install({
         telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } },
       });
-    const operator = await loadOperator(operatorPath(values.operator, env));
+    const { operators } = await loadOperators(operatorPaths(values.operator, env));
+    const taskQueueOf = taskQueueFlag(values['task-queue'] ?? env.STAIRCASE_TASK_QUEUE, operators);
     const tracing = tracingFrom(values['otlp-endpoint'] ?? env.OTEL_EXPORTER_OTLP_ENDPOINT);
-    const worker = await createEngineWorker({
-      operator,
-      connection: await connectWorker(settings),
-      namespace: settings.namespace,
+    const runtime = await startOperatorRuntime({
+      operators,
+      temporal: settings,
       kube: kubeConfigFrom(values.kubeconfig ?? env.KUBECONFIG),
-      taskQueue: values['task-queue'] ?? env.STAIRCASE_TASK_QUEUE ?? resolveOptions(operator).taskQueue,
-      ...tracing,
-      // A bundle made at image build time (scripts/bundle-workflows.ts) spares bundling at start-up.
-      ...(env.STAIRCASE_WORKFLOW_BUNDLE
-        ? { workflowBundle: { codePath: env.STAIRCASE_WORKFLOW_BUNDLE } }
-        : {}),
+      ...(taskQueueOf ? { taskQueueOf } : {}),
+      worker: {
+        ...tracing,
+        // A bundle made at image build time (scripts/bundle-workflows.ts) spares bundling at start-up.
+        ...(env.STAIRCASE_WORKFLOW_BUNDLE
+          ? { workflowBundle: { codePath: env.STAIRCASE_WORKFLOW_BUNDLE } }
+          : {}),
+      },
+      watcher: false,
     });
-    // The SDK shuts the worker down gracefully on SIGINT and SIGTERM; run() resolves once it has.
-    await worker.run();
-    // Export the spans still batched before the process exits.
-    await tracing.tracing?.spanProcessor.shutdown();
+    // The SDK shuts the workers down gracefully on SIGINT and SIGTERM; `done` settles once they have.
+    try {
+      await runtime.done;
+    } finally {
+      await runtime.stop();
+      // Export the spans still batched before the process exits.
+      await tracing.tracing?.spanProcessor.shutdown();
+    }
     return 0;
   },
 };

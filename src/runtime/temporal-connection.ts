@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { z } from 'zod';
+
+/** How to reach Temporal: address, namespace, and mTLS or an API key. */
+export const TemporalSettingsSchema = z
+  .object({
+    address: z.string().min(1).default('localhost:7233'),
+    namespace: z.string().min(1).default('default'),
+    /** mTLS: client certificate and key files (both or neither), and optionally the server CA. */
+    tlsCert: z.string().min(1).optional(),
+    tlsKey: z.string().min(1).optional(),
+    tlsCa: z.string().min(1).optional(),
+    tlsServerName: z.string().min(1).optional(),
+    /** Temporal Cloud API key (implies TLS). */
+    apiKey: z.string().min(1).optional(),
+  })
+  .refine((s) => Boolean(s.tlsCert) === Boolean(s.tlsKey), {
+    message: 'give both --tls-cert and --tls-key, or neither',
+  });
+
+/** Validated Temporal settings. */
+export type TemporalSettings = z.output<typeof TemporalSettingsSchema>;
+
+/** Temporal could not be reached at the configured address. */
+export class TemporalUnreachableError extends Error {
+  override readonly name = 'TemporalUnreachableError';
+  constructor(
+    readonly address: string,
+    options?: ErrorOptions,
+  ) {
+    const cause = options?.cause;
+    super(
+      `cannot reach Temporal at ${address}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      options,
+    );
+  }
+}
+
+function connectionOptions(settings: TemporalSettings): ConnectionOptions {
+  const tls =
+    settings.tlsCert || settings.apiKey || settings.tlsCa
+      ? {
+          ...(settings.tlsCert && settings.tlsKey
+            ? { clientCertPair: { crt: readFileSync(settings.tlsCert), key: readFileSync(settings.tlsKey) } }
+            : {}),
+          ...(settings.tlsCa ? { serverRootCACertificate: readFileSync(settings.tlsCa) } : {}),
+          ...(settings.tlsServerName ? { serverNameOverride: settings.tlsServerName } : {}),
+        }
+      : undefined;
+  return {
+    address: settings.address,
+    ...(tls ? { tls } : {}),
+    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+  };
+}
+
+/**
+ * A Temporal client for `settings`.
+ *
+ * @throws {TemporalUnreachableError} naming the address.
+ */
+export async function connectClient(settings: TemporalSettings): Promise<Client> {
+  const connection = await Connection.connect(connectionOptions(settings)).catch((error: unknown) => {
+    throw new TemporalUnreachableError(settings.address, { cause: error });
+  });
+  return new Client({ connection, namespace: settings.namespace });
+}
+
+/**
+ * A worker connection for `settings`; one is shared by every worker of a process.
+ *
+ * @throws {TemporalUnreachableError} naming the address.
+ */
+export async function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect(
+      connectionOptions(settings) as Parameters<typeof NativeConnection.connect>[0],
+    );
+  } catch (error) {
+    throw new TemporalUnreachableError(settings.address, { cause: error });
+  }
+}

@@ -1,0 +1,142 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { type ResourceRef, workflowIdFor } from '../core/resource-ref.js';
+import type { OperatorDefinition, RelatedKind } from '../operator/operator.js';
+import type { ResourceKind, ResourceOf } from '../operator/resource-kind.js';
+import type { WatcherConfig } from './config.js';
+import type { KindInformers, WatchEventType } from './kind-informers.js';
+import type { WatchedKind } from './kube-paths.js';
+import type { WatcherLogger } from './logger.js';
+import { ownerOf } from './owners.js';
+import { type RelatedFingerprint, relatedChange, relatedFingerprint, relevantChange } from './predicates.js';
+import { mapRelated, type PrimaryView } from './related.js';
+import type { SignalQueue } from './signal-queue.js';
+
+interface Known {
+  readonly ref: ResourceRef;
+  readonly snapshot: Pick<KubernetesObject, 'metadata'>;
+  /** The resource with its parsed spec; absent while the spec is invalid. */
+  readonly resource: ResourceOf<ResourceKind> | undefined;
+}
+
+/**
+ * One operator's part of the watcher: its cache of primary resources, and the handlers that turn events of its
+ * primary, owned and related kinds into changes on its signal queue.
+ *
+ * Guarantees: handlers never throw (a failing `map` is logged and the event skipped), so one operator's mapper
+ * cannot stop events reaching another operator sharing the informer.
+ */
+export class OperatorWatch {
+  readonly #known = new Map<string, Known>();
+  #resources: ResourceOf<ResourceKind>[] | undefined;
+  readonly #related = new Map<string, RelatedFingerprint>();
+
+  constructor(
+    readonly operator: OperatorDefinition,
+    readonly signals: SignalQueue,
+    private readonly config: WatcherConfig,
+    private readonly log: WatcherLogger,
+  ) {}
+
+  /** Subscribes this operator's handlers for its primary, owned and related kinds. */
+  subscribe(informers: KindInformers): void {
+    const kind = this.operator.kind;
+    const primary: WatchedKind = { apiVersion: kind.apiVersion, kind: kind.kind, plural: kind.plural };
+    const namespaces = this.#namespaces('Namespaced');
+    const selector = this.config.labelSelector;
+    for (const namespace of namespaces) {
+      informers.subscribe({ kind: primary, namespace, labelSelector: selector }, (t, o) =>
+        this.#onPrimary(t, o),
+      );
+      for (const owned of this.operator.owns ?? [])
+        informers.subscribe({ kind: owned, namespace }, (t, o) => this.#onOwned(owned, t, o));
+    }
+    for (const watch of this.operator.watches ?? []) {
+      for (const namespace of this.#namespaces(watch.scope ?? 'Namespaced'))
+        informers.subscribe({ kind: watch, namespace }, (t, o) => this.#onRelated(watch, t, o));
+    }
+  }
+
+  /** Signals every known resource (a new leader does this first). */
+  resyncAll(why: string): void {
+    for (const { ref } of this.#known.values()) this.signals.enqueue(ref, why);
+  }
+
+  #namespaces(scope: 'Namespaced' | 'Cluster'): (string | undefined)[] {
+    const clusterWide = this.operator.kind.scope === 'Cluster' || scope === 'Cluster';
+    return clusterWide || this.config.namespaces.length === 0 ? [undefined] : this.config.namespaces;
+  }
+
+  #onPrimary(type: WatchEventType, object: KubernetesObject): void {
+    const kind = this.operator.kind;
+    const name = object.metadata?.name;
+    if (!name) return;
+    const ref = kind.ref(name, object.metadata?.namespace);
+    const key = workflowIdFor(ref);
+    const before = this.#known.get(key);
+    this.#resources = undefined;
+    if (type === 'DELETED') this.#known.delete(key);
+    else
+      this.#known.set(key, {
+        ref,
+        snapshot: { metadata: object.metadata ?? {} },
+        resource: parsed(kind, object),
+      });
+    const reason =
+      type === 'MODIFIED' && before
+        ? relevantChange(before.snapshot, object, {
+            labels: this.config.reactToLabels,
+            annotations: this.config.reactToAnnotations,
+          })
+        : type.toLowerCase();
+    if (reason) this.signals.enqueue(ref, reason);
+  }
+
+  #onOwned(owned: WatchedKind, type: WatchEventType, object: KubernetesObject): void {
+    const owner = ownerOf(object, this.operator.kind);
+    if (owner) this.signals.enqueue(owner, `${owned.kind} ${object.metadata?.name} ${type.toLowerCase()}`);
+  }
+
+  #onRelated(watch: RelatedKind, type: WatchEventType, object: KubernetesObject): void {
+    const key = `${watch.apiVersion}/${watch.plural}/${object.metadata?.namespace ?? ''}/${object.metadata?.name}`;
+    const before = this.#related.get(key);
+    const after = relatedFingerprint(object);
+    if (type === 'DELETED') this.#related.delete(key);
+    else this.#related.set(key, after);
+    const reason =
+      type === 'DELETED'
+        ? 'deleted'
+        : before
+          ? relatedChange(before, after, {
+              labels: this.config.reactToLabels,
+              annotations: this.config.reactToAnnotations,
+            })
+          : 'added';
+    if (!reason) return;
+    try {
+      for (const ref of mapRelated(watch, object, this.#view()))
+        this.signals.enqueue(ref, `${watch.kind} ${object.metadata?.name} ${reason}`);
+    } catch (error) {
+      this.log.warn('mapping a related object failed; change skipped', {
+        operator: this.operator.name,
+        error: String(error),
+        cause: String((error as Error).cause),
+      });
+    }
+  }
+
+  #view(): PrimaryView<ResourceKind> {
+    return {
+      kind: this.operator.kind,
+      resources: () => {
+        this.#resources ??= [...this.#known.values()].flatMap((k) => (k.resource ? [k.resource] : []));
+        return this.#resources;
+      },
+      knows: (workflowId) => this.#known.has(workflowId),
+    };
+  }
+}
+
+function parsed(kind: ResourceKind, object: KubernetesObject): ResourceOf<ResourceKind> | undefined {
+  const result = kind.parseSpec((object as { spec?: unknown }).spec);
+  return result.ok ? ({ ...object, spec: result.spec } as ResourceOf<ResourceKind>) : undefined;
+}
