@@ -4,7 +4,8 @@
  * Authoring: {@link defineResourceKind}, {@link stepFor}, {@link planFor}, {@link defineOperator}, the check
  * results {@link passes}, {@link needsFix}, {@link waitFor}, and the step helpers {@link childStep} (an owned child
  * declared as data) and {@link statusStep} (status the plan depends on); steps talk to Kubernetes through the typed
- * {@link KubeClient} in their context. Running: {@link createEngineWorker} and
+ * {@link KubeClient} in their context. Running: {@link createEngineWorker} (or {@link createEngineWorkers} for
+ * several operators) and
  * {@link signalChange}. Talking to a running loop: the signals, query and update in the workflow contract.
  *
  * @packageDocumentation
@@ -60,8 +61,12 @@ export {
   type OperatorDefinition,
   type OperatorOptions,
   type OwnedKind,
+  type RelatedKind,
+  type RelatedMapContext,
+  type RelatedTarget,
   resolveOptions,
 } from './operator/operator.js';
+export { checkOperatorSet, OperatorSetError } from './operator/operator-set.js';
 export { type Plan, PlanBuilder, planFor, stepFor } from './operator/plan.js';
 export { type PolicyRule, rbacManifests, watcherRules, workerRules } from './operator/rbac.js';
 export {
@@ -85,6 +90,12 @@ export type {
   StepPolicy,
 } from './operator/step.js';
 export { createEngineWorker, type EngineWorkerOptions, engineWorkflowsPath } from './worker/create-worker.js';
+export {
+  createEngineWorkers,
+  type EngineWorkers,
+  type EngineWorkersOptions,
+  type OperatorWorker,
+} from './worker/create-workers.js';
 export {
   type ChangeNotice,
   changedSignal,
