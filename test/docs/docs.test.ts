@@ -21,7 +21,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { OperatorDefinition, ResourceKind } from 'staircase-temporal';
 import { startOperatorTest } from 'staircase-temporal/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,12 +172,20 @@ describe('the tutorial', () => {
     try {
       const ref = await test.create(sample.name, sample.spec);
       await test.waitForReady(ref);
-      const configMap = await test.kube
-        .makeApiClient(CoreV1Api)
-        .readNamespacedConfigMap({ namespace: test.namespace, name: `${sample.name}-greeting` });
-      expect(configMap.data?.message).toBe(sample.spec.message);
+      const core = test.kube.makeApiClient(CoreV1Api);
+      const target = { namespace: test.namespace, name: `${sample.name}-greeting` };
+      const message = async () => (await core.readNamespacedConfigMap(target)).data?.message;
+      expect(await message()).toBe(sample.spec.message);
+      expect((await test.get(ref))?.status).toMatchObject({ configMap: target.name });
       const runs = await test.assertEngineGuarantees(ref);
-      expect(runs.flatMap((r) => r.applies)).toEqual(['ensure-configmap']);
+      expect(runs.flatMap((r) => r.applies)).toEqual(['ensure-configmap', 'record-configmap']);
+
+      // The tutorial's promise: a hand edit is put back by the next run.
+      await core.patchNamespacedConfigMap(
+        { ...target, body: { data: { message: 'edited by hand' } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      await expect.poll(message, { timeout: 60_000, interval: 500 }).toBe(sample.spec.message);
     } finally {
       await test.stop();
     }

@@ -1,20 +1,24 @@
 import type { ProjectNames } from './names.js';
 
-/** `src/operator.ts` of a new project: a kind, a two-step plan, a cleanup plan and dev samples. */
+/** `src/operator.ts` of a new project: a kind, a three-step plan, a cleanup plan and dev samples. */
 export function operatorSource(n: ProjectNames): string {
   return `/**
- * The ${n.kind} operator: every ${n.kind} keeps a ConfigMap with its message, and can be held back with
- * \`spec.hold\`. \`npm run dev\` runs it on local servers; \`npm test\` tests it on real ones.
+ * The ${n.kind} operator: every ${n.kind} keeps a ConfigMap with its message, records the ConfigMap's name in its
+ * status, and can be held back with \`spec.hold\`. \`npm run dev\` runs it on local servers; \`npm test\` tests it on
+ * real ones.
  */
-import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import type { V1ConfigMap } from '@kubernetes/client-node';
 import {
+  childStep,
   type DevHooks,
   defineOperator,
   defineResourceKind,
   needsFix,
+  type ObjectRef,
   passes,
   planFor,
   type ResourceOf,
+  statusStep,
   stepFor,
   waitFor,
 } from 'staircase-temporal';
@@ -34,86 +38,58 @@ export const ${n.kind} = defineResourceKind({
   status: z.object({ configMap: z.string().optional() }),
 });
 
-type ${n.kind}Resource = ResourceOf<typeof ${n.kind}>;
-const step = stepFor(${n.kind});
-const configMapName = (resource: ${n.kind}Resource) => \`\${resource.metadata.name}-message\`;
-const namespaceOf = (resource: ${n.kind}Resource) => resource.metadata.namespace ?? 'default';
+const configMapRef = (resource: ResourceOf<typeof ${n.kind}>): ObjectRef => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  name: \`\${resource.metadata.name}-message\`,
+});
 
-/** The ConfigMap, or undefined when it does not exist. Any other error (say, a 403) fails the step. */
-async function readConfigMap(kube: KubeConfig, namespace: string, name: string) {
-  try {
-    return await kube.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name, namespace });
-  } catch (error) {
-    if ((error as { code?: number }).code === 404) return undefined;
-    throw error;
-  }
-}
-
-// Step 1 checks one fact ("the ConfigMap holds the message") and, when it does not hold, applies one fix.
-const configMap = step({
+// Step 1 keeps an owned child as declared. Its check compares a server-side apply dry run with the live ConfigMap,
+// so only the fields stated here count; its apply applies them, with the ${n.kind} as owner, and puts back hand edits.
+// The live ConfigMap passes on to the next step.
+const configMap = childStep(${n.kind}, {
   name: 'configmap',
-  async check({ resource, kube }) {
-    const name = configMapName(resource);
-    const found = await readConfigMap(kube, namespaceOf(resource), name);
-    if (found?.data?.message === resource.spec.message) return passes(name);
-    return needsFix(found ? 'the message is out of date' : 'the ConfigMap is missing', name);
-  },
-  // Idempotent: Temporal may run an apply again after a crash, so create, or replace what is there.
-  async apply({ resource, kube }, _input, name: string) {
-    const namespace = namespaceOf(resource);
-    const body: V1ConfigMap = {
-      metadata: {
-        name,
-        ownerReferences: [
-          {
-            apiVersion: ${n.kind}.apiVersion,
-            kind: ${n.kind}.kind,
-            name: resource.metadata.name,
-            uid: resource.metadata.uid,
-            controller: true,
-          },
-        ],
-      },
-      data: { message: resource.spec.message },
-    };
-    const core = kube.makeApiClient(CoreV1Api);
-    await core.createNamespacedConfigMap({ namespace, body }).catch(async (error: { code?: number }) => {
-      if (error.code !== 409) throw error;
-      await core.replaceNamespacedConfigMap({ name, namespace, body });
-    });
-    return { message: \`wrote ConfigMap \${name}\`, status: { configMap: name } };
-  },
+  desired: ({ resource }): V1ConfigMap => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: configMapRef(resource).name },
+    data: { message: resource.spec.message },
+  }),
 });
 
-// Step 2 has no apply, so it can never modify: it only waits.
-const hold = step({
+// Step 2: a status value others depend on gets a step of its own, which checks that it is there.
+const recordConfigMap = statusStep(${n.kind}, {
+  name: 'record-configmap',
+  desired: ({ input }: { input: V1ConfigMap }) => ({ configMap: input.metadata?.name }),
+});
+
+// Step 3 has no apply, so it can never modify: it only waits.
+const hold = stepFor(${n.kind})({
   name: 'hold',
-  check: ({ resource }, name: string) => (resource.spec.hold ? waitFor('spec.hold is true') : passes(name)),
+  check: ({ resource }, configMap: V1ConfigMap) =>
+    resource.spec.hold ? waitFor('spec.hold is true') : passes(configMap.metadata?.name),
 });
 
-// The cleanup plan runs while the ${n.kind} is being deleted, one change per run, before the finalizer goes.
-const deleteConfigMap = step({
+// The cleanup plan runs while the ${n.kind} is being deleted, one change per run, before the finalizer goes. (The
+// garbage collector would delete this owned ConfigMap anyway: the step stands for what lives outside the cluster.)
+const deleteConfigMap = stepFor(${n.kind})({
   name: 'delete-configmap',
+  // \`kube\` is a typed client: \`get\` answers undefined when the object is missing (a 403 fails the run).
   async check({ resource, kube }) {
-    const found = await readConfigMap(kube, namespaceOf(resource), configMapName(resource));
-    return found ? needsFix('the ConfigMap still exists') : passes();
+    return (await kube.get(configMapRef(resource))) ? needsFix('the ConfigMap still exists') : passes();
   },
+  // Idempotent, as every apply must be: Temporal may run it again after a crash.
   async apply({ resource, kube }) {
-    const name = configMapName(resource);
-    await kube
-      .makeApiClient(CoreV1Api)
-      .deleteNamespacedConfigMap({ name, namespace: namespaceOf(resource) })
-      .catch((error: { code?: number }) => {
-        if (error.code !== 404) throw error;
-      });
-    return { message: \`deleted ConfigMap \${name}\` };
+    const { name } = configMapRef(resource);
+    const deleted = await kube.delete(configMapRef(resource));
+    return { message: deleted ? \`deleted ConfigMap \${name}\` : \`ConfigMap \${name} was already gone\` };
   },
 });
 
 export default defineOperator({
   name: '${n.operator}',
   kind: ${n.kind},
-  plan: () => planFor(${n.kind}).step(configMap).step(hold).build(),
+  plan: () => planFor(${n.kind}).step(configMap).step(recordConfigMap).step(hold).build(),
   cleanup: () => planFor(${n.kind}).step(deleteConfigMap).build(),
   owns: [{ apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' }],
 });

@@ -24,7 +24,11 @@ describe('the ${n.operator} operator', () => {
     expect((await test.get(ref))?.status).toMatchObject({ phase: 'Ready', configMap: 'hello-message' });
     const runs = await test.assertEngineGuarantees(ref);
     // With a cleanup plan, the engine's own first step adds its finalizer: one change, in a run of its own.
-    expect(runs.flatMap((run) => run.applies)).toEqual(['staircase:add-finalizer', 'configmap']);
+    expect(runs.flatMap((run) => run.applies)).toEqual([
+      'staircase:add-finalizer',
+      'configmap',
+      'record-configmap',
+    ]);
 
     await test.patchSpec(ref, { hold: true });
     const held = await test.waitUntil(ref, 'to wait at hold', (d) => d.lastRun?.outcome.kind === 'waiting');
