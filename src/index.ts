@@ -52,6 +52,7 @@ export {
   type KubeFailure,
   KubeForbiddenError,
   KubeInvalidError,
+  KubeNotFoundError,
   KubeUnavailableError,
   type ObjectRef,
 } from './operator/kube-client.js';

@@ -13,6 +13,7 @@ import {
   type KubeFailure,
   KubeForbiddenError,
   KubeInvalidError,
+  KubeNotFoundError,
   KubeUnavailableError,
   type ObjectRef,
 } from '../operator/kube-client.js';
@@ -47,10 +48,17 @@ const ENGINE_STATUS_FIELDS = ['phase', 'conditions', 'observedGeneration', 'curr
 export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Status> {
   const { api, ref } = scope;
   const located = async <T extends ObjectRef>(object: T): Promise<T> => {
-    if (object.namespace || !ref.namespace) return object;
-    return (await api.isNamespaced(object.apiVersion, object.kind))
-      ? { ...object, namespace: ref.namespace }
-      : object;
+    if (object.namespace || !(await api.isNamespaced(object.apiVersion, object.kind))) return object;
+    if (ref.namespace) return { ...object, namespace: ref.namespace };
+    // A cluster-scoped resource has no namespace to lend: client-node would silently pick `default`.
+    throw new KubeInvalidError(
+      failure(
+        'find',
+        describeRef(object),
+        400,
+        `${object.kind} is namespaced: name its namespace (the resource is cluster-scoped)`,
+      ),
+    );
   };
   return {
     config: scope.config,
@@ -193,6 +201,9 @@ function failure(verb: string, target: string, code: number, message: string): K
   return { verb, target, code, message };
 }
 
+/** Answers that will not heal by sending the same request again (the engine treats them so for raw calls too). */
+const REFUSED = new Set([400, 405, 406, 413, 415, 422]);
+
 /**
  * Classifies a failed request once: 403 forbidden and 400/422 invalid are permanent, 409 conflicts and anything
  * the server could not answer (429, 5xx, network) are transient.
@@ -203,8 +214,9 @@ export function classifyKubeError(error: unknown, verb: string, target: string):
     return new KubeUnavailableError(failure(verb, target, 0, message), { cause: error });
   }
   const details = failure(verb, target, error.code, kubeMessage(error));
-  if (error.code === 403) return new KubeForbiddenError(details);
-  if (error.code === 400 || error.code === 422) return new KubeInvalidError(details);
+  if (error.code === 401 || error.code === 403) return new KubeForbiddenError(details);
+  if (REFUSED.has(error.code)) return new KubeInvalidError(details);
   if (error.code === 409) return new KubeConflictError(details);
+  if (error.code === 404) return new KubeNotFoundError(details);
   return new KubeUnavailableError(details, { cause: error });
 }

@@ -63,7 +63,7 @@ export interface KubeFailure {
 
 const describe = (f: KubeFailure) => `${f.verb} ${f.target}: ${f.message} (HTTP ${f.code})`;
 
-/** The worker's identity may not do this (HTTP 403): permanent until RBAC changes; the message names the permission. */
+/** The worker's identity may not do this (HTTP 403, or 401: not authenticated): permanent until RBAC changes; the message names the permission. */
 export class KubeForbiddenError extends PermanentError {
   override readonly name = 'KubeForbiddenError';
   constructor(readonly failure: KubeFailure) {
@@ -71,7 +71,7 @@ export class KubeForbiddenError extends PermanentError {
   }
 }
 
-/** The API server refused the object as invalid (HTTP 400 or 422): permanent until the desired object changes. */
+/** The API server refused the request as invalid (HTTP 400, 405, 406, 413, 415, 422): permanent until the desired object changes. */
 export class KubeInvalidError extends PermanentError {
   override readonly name = 'KubeInvalidError';
   constructor(readonly failure: KubeFailure) {
@@ -82,6 +82,17 @@ export class KubeInvalidError extends PermanentError {
 /** Someone else changed the object in between (HTTP 409): transient, retried. */
 export class KubeConflictError extends Error {
   override readonly name = 'KubeConflictError';
+  constructor(readonly failure: KubeFailure) {
+    super(describe(failure));
+  }
+}
+
+/**
+ * Something the request needs does not exist (HTTP 404 outside `get` and `delete`: say, the namespace of an
+ * object to apply): transient, retried — it may yet be created.
+ */
+export class KubeNotFoundError extends Error {
+  override readonly name = 'KubeNotFoundError';
   constructor(readonly failure: KubeFailure) {
     super(describe(failure));
   }
