@@ -30,7 +30,11 @@ describe('the greeting example, tested with the testing kit', () => {
     expect((await configMap()).data?.message).toBe('bonjour');
     expect((await test.get(ref))?.status).toMatchObject({ phase: 'Ready', configMap: 'hello-greeting' });
     const runs = await test.assertEngineGuarantees(ref);
-    expect(runs.flatMap((run) => run.applies)).toEqual(['ensure-configmap', 'record-configmap', 'ensure-configmap']);
+    expect(runs.flatMap((run) => run.applies)).toEqual([
+      'ensure-configmap',
+      'record-configmap',
+      'ensure-configmap',
+    ]);
   });
 
   it('says what it was waiting for when a wait times out', async () => {
