@@ -16,6 +16,7 @@ import {
   KubeNotFoundError,
   KubeUnavailableError,
   type ObjectRef,
+  objectRefOf,
 } from '../operator/kube-client.js';
 import { kubeMessage } from './errors.js';
 import { mergeStatus } from './kube-objects.js';
@@ -95,7 +96,7 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
       }
     },
     async apply<T extends KubernetesObject>(object: T, options: ApplyOptions = {}) {
-      const where = await located(refOf(object));
+      const where = await located(objectRefOf(object));
       const body = withPlacement(object, where, options.owned === false ? undefined : ownerReference(scope));
       try {
         const dryRun = options.dryRun ? 'All' : undefined;
@@ -150,17 +151,6 @@ function ownerReference(scope: KubeClientScope) {
     uid: scope.uid,
     controller: true,
     blockOwnerDeletion: true,
-  };
-}
-
-/** The object's reference as written (namespace not yet defaulted). */
-function refOf(object: KubernetesObject): ObjectRef {
-  const { name = '', namespace } = object.metadata ?? {};
-  return {
-    apiVersion: object.apiVersion ?? '',
-    kind: object.kind ?? '',
-    name,
-    ...(namespace ? { namespace } : {}),
   };
 }
 

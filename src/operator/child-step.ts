@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { needsFix, passes } from '../core/check-result.js';
 import { jsonDifferences } from '../core/json-diff.js';
-import type { ObjectRef } from './kube-client.js';
+import { objectRefOf } from './kube-client.js';
 import type { ResourceKind, ResourceOf } from './resource-kind.js';
 import type { Step, StepPolicy } from './step.js';
 
@@ -42,7 +42,7 @@ export function childStep<
     async check({ resource, kube }, input) {
       const desired = options.desired({ resource, input });
       const [live, wouldBe] = await Promise.all([
-        kube.get<T>(refOf(desired)),
+        kube.get<T>(objectRefOf(desired)),
         kube.apply(desired, { dryRun: true }),
       ]);
       const what = `${desired.kind} ${desired.metadata?.name}`;
@@ -59,16 +59,6 @@ export function childStep<
     },
     ...(options.checkPolicy ? { checkPolicy: options.checkPolicy } : {}),
     ...(options.applyPolicy ? { applyPolicy: options.applyPolicy } : {}),
-  };
-}
-
-function refOf(object: KubernetesObject): ObjectRef {
-  const { name = '', namespace } = object.metadata ?? {};
-  return {
-    apiVersion: object.apiVersion ?? '',
-    kind: object.kind ?? '',
-    name,
-    ...(namespace ? { namespace } : {}),
   };
 }
 

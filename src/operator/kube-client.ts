@@ -10,6 +10,17 @@ export interface ObjectRef {
   readonly namespace?: string;
 }
 
+/** The reference of an object as written (its namespace, if any, as given). */
+export function objectRefOf(object: KubernetesObject): ObjectRef {
+  const { name = '', namespace } = object.metadata ?? {};
+  return {
+    apiVersion: object.apiVersion ?? '',
+    kind: object.kind ?? '',
+    name,
+    ...(namespace ? { namespace } : {}),
+  };
+}
+
 /** Options of {@link KubeClient.apply}. */
 export interface ApplyOptions {
   /**
