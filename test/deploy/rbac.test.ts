@@ -79,7 +79,7 @@ describe('the RBAC derived from an operator definition', () => {
     expect(failed.lastRun?.outcome).toMatchObject({
       step: 'service',
       permanent: true,
-      errorType: 'KubernetesRejected',
+      errorType: 'Forbidden',
     });
     const stalled = conditionOf(await readObject(denied), 'Stalled');
     expect(stalled?.status).toBe('True');
