@@ -34,6 +34,8 @@ export class LeaderElector {
   #observedAt = 0;
   #lastRenewed = 0;
   #stopped = false;
+  /** Numbers each round, so that a round which outlived its deadline cannot make us leader afterwards. */
+  #round = 0;
   readonly #api: CoordinationV1Api;
 
   constructor(private readonly options: LeaderElectionOptions) {
@@ -75,12 +77,15 @@ export class LeaderElector {
 
   async #cycle(): Promise<void> {
     if (this.#stopped) return;
+    const round = ++this.#round;
+    const deadlineMs = (this.options.leaseDurationMs * 2) / 3;
     try {
-      await this.#tryAcquireOrRenew();
+      // A request that hangs (a half-open connection) must not keep a leader leading: bound the round.
+      await withDeadline(this.#tryAcquireOrRenew(round), deadlineMs);
     } catch (error) {
       this.options.log.warn('leader election round failed', { error: String(error) });
     }
-    if (this.#leading && Date.now() - this.#lastRenewed > (this.options.leaseDurationMs * 2) / 3) {
+    if (this.#leading && Date.now() - this.#lastRenewed > deadlineMs) {
       this.options.log.warn('could not renew the lease in time; stepping down');
       this.#setLeading(false);
     }
@@ -89,7 +94,7 @@ export class LeaderElector {
     this.#timer.unref();
   }
 
-  async #tryAcquireOrRenew(): Promise<void> {
+  async #tryAcquireOrRenew(round: number): Promise<void> {
     const now = new Date();
     const lease = await this.#read();
     if (!lease) {
@@ -97,7 +102,7 @@ export class LeaderElector {
         namespace: this.options.namespace,
         body: this.#leaseBody(now, 0),
       });
-      this.#renewed();
+      this.#renewed(round);
       return;
     }
     const holder = lease.spec?.holderIdentity ?? '';
@@ -105,12 +110,12 @@ export class LeaderElector {
     this.#observe(holder, renew instanceof Date ? renew.toISOString() : String(renew ?? ''));
     const mine = holder === this.options.identity;
     const expired = holder === '' || Date.now() - this.#observedAt > this.#durationOf(lease);
-    if (mine || expired) await this.#write(lease, now, mine);
+    if (mine || expired) await this.#write(lease, now, mine, round);
     else if (this.#leading) this.#setLeading(false);
   }
 
   /** Renews our lease, or takes over an expired one, guarded by the lease's resourceVersion. */
-  async #write(lease: V1Lease, now: Date, mine: boolean): Promise<void> {
+  async #write(lease: V1Lease, now: Date, mine: boolean, round: number): Promise<void> {
     const transitions = (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1);
     const fresh = this.#leaseBody(now, transitions);
     const spec =
@@ -122,7 +127,7 @@ export class LeaderElector {
     };
     try {
       await this.#api.replaceNamespacedLease({ ...this.#where(), body });
-      this.#renewed();
+      this.#renewed(round);
     } catch (error) {
       // 409: someone else wrote the lease since we read it; they hold it now.
       if ((error as { code?: number }).code === 409 && this.#leading) this.#setLeading(false);
@@ -130,7 +135,8 @@ export class LeaderElector {
     }
   }
 
-  #renewed(): void {
+  #renewed(round: number): void {
+    if (round !== this.#round || this.#stopped) return;
     this.#lastRenewed = Date.now();
     if (!this.#leading) this.#setLeading(true);
   }
@@ -181,6 +187,16 @@ export class LeaderElector {
       },
     };
   }
+}
+
+/** `promise`, or a rejection once `ms` have passed (the promise itself is left to settle unobserved). */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(ms)} ms`)), ms);
+  });
+  promise.catch(() => {});
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
