@@ -2,12 +2,18 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ResourceRef } from '../core/resource-ref.js';
 import type { ResourceKind } from '../operator/resource-kind.js';
 
-/** Label a child may carry to name its owner (`<name>` or `<namespace>.<name>`), when owner references cannot. */
+/** Label a child may carry to name its owner, when owner references cannot: the owner's name. */
 export const OWNER_LABEL = 'staircase.dev/owner';
+/**
+ * Label beside {@link OWNER_LABEL} naming the owner's namespace when it is not the child's own. A separate label
+ * because names may contain dots (`my.site`), so no separator inside one label value is unambiguous.
+ */
+export const OWNER_NAMESPACE_LABEL = 'staircase.dev/owner-namespace';
 
 /**
  * The primary resource that owns `child`: through its controller owner reference (same namespace) or, failing
- * that, the {@link OWNER_LABEL} label. `undefined` when `child` belongs to nothing of this kind.
+ * that, the {@link OWNER_LABEL} label (in the namespace {@link OWNER_NAMESPACE_LABEL} names, by default the
+ * child's). `undefined` when `child` belongs to nothing of this kind.
  */
 export function ownerOf(child: KubernetesObject, kind: ResourceKind): ResourceRef | undefined {
   const metadata = child.metadata ?? {};
@@ -15,9 +21,8 @@ export function ownerOf(child: KubernetesObject, kind: ResourceKind): ResourceRe
   if (controller && controller.apiVersion === kind.apiVersion && controller.kind === kind.kind) {
     return kind.ref(controller.name, kind.scope === 'Namespaced' ? metadata.namespace : undefined);
   }
-  const label = metadata.labels?.[OWNER_LABEL];
-  if (!label) return undefined;
-  if (kind.scope === 'Cluster') return kind.ref(label);
-  const dot = label.indexOf('.');
-  return dot > 0 ? kind.ref(label.slice(dot + 1), label.slice(0, dot)) : kind.ref(label, metadata.namespace);
+  const name = metadata.labels?.[OWNER_LABEL];
+  if (!name) return undefined;
+  if (kind.scope === 'Cluster') return kind.ref(name);
+  return kind.ref(name, metadata.labels?.[OWNER_NAMESPACE_LABEL] || metadata.namespace);
 }

@@ -4,7 +4,7 @@ import type { ResourceRef } from '../../src/core/resource-ref.js';
 import { defineResourceKind } from '../../src/operator/resource-kind.js';
 import { parseWatcherConfig } from '../../src/watcher/config.js';
 import { collectionPath } from '../../src/watcher/kube-paths.js';
-import { OWNER_LABEL, ownerOf } from '../../src/watcher/owners.js';
+import { OWNER_LABEL, OWNER_NAMESPACE_LABEL, ownerOf } from '../../src/watcher/owners.js';
 import { relevantChange } from '../../src/watcher/predicates.js';
 import { SignalQueue, type SignalSender } from '../../src/watcher/signal-queue.js';
 
@@ -83,7 +83,15 @@ describe('ownerOf', () => {
   });
   it('falls back to the owner label, in the same or another namespace', () => {
     expect(ownerOf(child({ labels: { [OWNER_LABEL]: 'web' } }), App)).toEqual(App.ref('web', 'ns'));
-    expect(ownerOf(child({ labels: { [OWNER_LABEL]: 'other.web' } }), App)).toEqual(App.ref('web', 'other'));
+    expect(
+      ownerOf(child({ labels: { [OWNER_LABEL]: 'web', [OWNER_NAMESPACE_LABEL]: 'other' } }), App),
+    ).toEqual(App.ref('web', 'other'));
+  });
+  it('reads a name with dots in the owner label as the name, not as a namespace', () => {
+    expect(ownerOf(child({ labels: { [OWNER_LABEL]: 'my.site' } }), App)).toEqual(App.ref('my.site', 'ns'));
+    expect(
+      ownerOf(child({ labels: { [OWNER_LABEL]: 'my.site', [OWNER_NAMESPACE_LABEL]: 'web' } }), App),
+    ).toEqual(App.ref('my.site', 'web'));
   });
 });
 
