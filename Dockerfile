@@ -34,4 +34,4 @@ COPY examples examples
 USER 10001:10001
 EXPOSE 8080 9464
 ENTRYPOINT ["node", "dist/cli/main.js"]
-CMD ["worker", "--metrics-port", "9464"]
+CMD ["worker", "--metrics-port", "9464", "--health-port", "8080"]

@@ -10,7 +10,13 @@ import { temporalSignalSender } from '../watcher/temporal-sender.js';
 import { type RunningWatcher, startWatcher } from '../watcher/watcher.js';
 import type { EngineWorkerOptions } from '../worker/create-worker.js';
 import { createEngineWorkers, type EngineWorkers } from '../worker/create-workers.js';
-import { connectClient, connectWorker, type TemporalSettings } from './temporal-connection.js';
+import {
+  connectClient,
+  connectWorker,
+  connectWorkerWhenUp,
+  type TemporalSettings,
+  type WaitForTemporalOptions,
+} from './temporal-connection.js';
 
 /** The worker part of a runtime: how the operators' workers are built. */
 export type RuntimeWorkerOptions = Pick<
@@ -19,6 +25,8 @@ export type RuntimeWorkerOptions = Pick<
 > & {
   /** The workers' identity towards the API server; default the runtime's `kube`. */
   readonly kube?: KubeConfig;
+  /** Wait for Temporal to come up instead of failing at once (production workers). */
+  readonly waitForTemporal?: WaitForTemporalOptions;
 };
 
 /** Options of {@link startOperatorRuntime}. */
@@ -120,9 +128,11 @@ async function startWorkers(
   taskQueueOf: (operator: OperatorDefinition) => string,
   stops: Stops,
 ): Promise<{ workers: EngineWorkers; done: Promise<void> }> {
-  const connection: NativeConnection = await connectWorker(options.temporal);
+  const connection: NativeConnection = worker.waitForTemporal
+    ? await connectWorkerWhenUp(options.temporal, worker.waitForTemporal)
+    : await connectWorker(options.temporal);
   stops.push(() => connection.close());
-  const { kube, ...build } = worker;
+  const { kube, waitForTemporal: _wait, ...build } = worker;
   const workers = await createEngineWorkers({
     ...build,
     operators: options.operators,

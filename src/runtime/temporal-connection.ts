@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
+import { backoffDelay } from '../core/backoff.js';
 
 /** How to reach Temporal: address, namespace, and mTLS or an API key. */
 export const TemporalSettingsSchema = z
@@ -80,5 +82,36 @@ export async function connectWorker(settings: TemporalSettings): Promise<NativeC
     );
   } catch (error) {
     throw new TemporalUnreachableError(settings.address, { cause: error });
+  }
+}
+
+/** Options of {@link connectWorkerWhenUp}. */
+export interface WaitForTemporalOptions {
+  /** One line per failed attempt. */
+  readonly log: (line: string) => void;
+  /** Ends the wait (say, on SIGTERM): the call then rejects with the last connection error. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A worker connection for `settings`, waiting for Temporal to come up: retried with backoff (0.5 s doubling to
+ * 10 s) until it connects or `signal` aborts, so a worker started before Temporal waits instead of exiting.
+ *
+ * @throws {TemporalUnreachableError} once `signal` aborts.
+ */
+export async function connectWorkerWhenUp(
+  settings: TemporalSettings,
+  options: WaitForTemporalOptions,
+): Promise<NativeConnection> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await connectWorker(settings);
+    } catch (error) {
+      if (!(error instanceof TemporalUnreachableError) || options.signal?.aborted) throw error;
+      const delayMs = backoffDelay(attempt, { initialMs: 500, maxMs: 10_000 });
+      options.log(`${error.message.split('\n')[0]}; trying again in ${(delayMs / 1000).toFixed(1)} s`);
+      await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : {}).catch(() => {});
+      if (options.signal?.aborted) throw error;
+    }
   }
 }

@@ -1,7 +1,9 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Runtime } from '@temporalio/worker';
+import { Registry } from 'prom-client';
 import { startOperatorRuntime } from '../../runtime/operator-runtime.js';
+import { startHealthServer } from '../../watcher/http-server.js';
 import { kubeConfigFrom, temporalSettings } from '../connections.js';
 import { UsageError } from '../errors.js';
 import { loadOperators, operatorHelp, operatorPaths, taskQueueFlag } from '../load-operator.js';
@@ -17,6 +19,8 @@ ${operatorHelp(24)}
   --task-queue NAME     (STAIRCASE_TASK_QUEUE) default: the operator's (staircase-<name>); one operator only
   --metrics-port PORT   (STAIRCASE_METRICS_PORT) serve the Temporal SDK's Prometheus metrics on 0.0.0.0:PORT
   --otlp-endpoint URL   (OTEL_EXPORTER_OTLP_ENDPOINT) export OpenTelemetry traces over OTLP/HTTP to URL/v1/traces
+  --health-port PORT    (STAIRCASE_HEALTH_PORT) /healthz, and /readyz: 200 once the workers poll Temporal
+Started before Temporal is up, the worker waits for it (one line per attempt on stderr) instead of exiting.
 
 ${TEMPORAL_HELP}`;
 
@@ -26,6 +30,16 @@ function tracingFrom(endpoint: string | undefined) {
     throw new UsageError(`--otlp-endpoint "${endpoint}" is not an http(s) URL`);
   const exporter = new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` });
   return { tracing: { spanProcessor: new BatchSpanProcessor(exporter) } };
+}
+
+function portOf(flag: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !/^\d+$/.test(value)) throw new UsageError(`--${flag} "${value}" is not a port`);
+  return value;
+}
+
+/** `/healthz` (always 200 while the process runs) and `/readyz` (200 while `ready()`) on 0.0.0.0:`port`. */
+function serveHealth(port: number, ready: () => boolean) {
+  return startHealthServer({ live: () => true, ready, registry: new Registry() }, '0.0.0.0', port);
 }
 
 /** `staircase worker`: the production worker. */
@@ -38,15 +52,15 @@ export const workerCommand = {
       'task-queue': { type: 'string' },
       'metrics-port': { type: 'string' },
       'otlp-endpoint': { type: 'string' },
+      'health-port': { type: 'string' },
     } as const;
     const parsed = parseFlags(argv, { ...flags, ...TEMPORAL_FLAGS }, HELP);
     if (!parsed) return 0;
     const { values } = parsed;
     const env = process.env;
     const settings = validated('Temporal settings', () => temporalSettings(values, env));
-    const metricsPort = values['metrics-port'] ?? env.STAIRCASE_METRICS_PORT;
-    if (metricsPort !== undefined && !/^\d+$/.test(metricsPort))
-      throw new UsageError(`--metrics-port "${metricsPort}" is not a port`);
+    const metricsPort = portOf('metrics-port', values['metrics-port'] ?? env.STAIRCASE_METRICS_PORT);
+    const healthPort = portOf('health-port', values['health-port'] ?? env.STAIRCASE_HEALTH_PORT);
     if (metricsPort)
       Runtime.install({
         telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } },
@@ -54,6 +68,11 @@ export const workerCommand = {
     const { operators } = await loadOperators(operatorPaths(values.operator, env));
     const taskQueueOf = taskQueueFlag(values['task-queue'] ?? env.STAIRCASE_TASK_QUEUE, operators);
     const tracing = tracingFrom(values['otlp-endpoint'] ?? env.OTEL_EXPORTER_OTLP_ENDPOINT);
+    let ready = false;
+    const health = healthPort ? await serveHealth(Number(healthPort), () => ready) : undefined;
+    const waiting = new AbortController();
+    const abortWait = () => waiting.abort();
+    process.once('SIGTERM', abortWait).once('SIGINT', abortWait);
     const runtime = await startOperatorRuntime({
       operators,
       temporal: settings,
@@ -65,14 +84,34 @@ export const workerCommand = {
         ...(env.STAIRCASE_WORKFLOW_BUNDLE
           ? { workflowBundle: { codePath: env.STAIRCASE_WORKFLOW_BUNDLE } }
           : {}),
+        waitForTemporal: {
+          log: (line) => process.stderr.write(`staircase worker: ${line}\n`),
+          signal: waiting.signal,
+        },
       },
       watcher: false,
-    });
+    })
+      .catch((error: unknown) => {
+        health?.server.close();
+        // Stopped while waiting for Temporal: a clean exit, as after any SIGTERM.
+        if (waiting.signal.aborted) return undefined;
+        throw error;
+      })
+      .finally(() => {
+        process.off('SIGTERM', abortWait).off('SIGINT', abortWait);
+      });
+    if (!runtime) {
+      process.stderr.write('staircase worker: stopped before Temporal was reachable\n');
+      return 0;
+    }
+    ready = true;
     // The SDK shuts the workers down gracefully on SIGINT and SIGTERM; `done` settles once they have.
     try {
       await runtime.done;
     } finally {
+      ready = false;
       await runtime.stop();
+      health?.server.close();
       // Export the spans still batched before the process exits.
       await tracing.tracing?.spanProcessor.shutdown();
     }
