@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import {
+  ApiException,
   type ConfigurationOptions,
   CoreV1Api,
   CustomObjectsApi,
@@ -94,35 +96,55 @@ export async function applyEngineStatus(
   else await api.patchClusterCustomObjectStatus({ ...target, ...apply }, options);
 }
 
-/** Emits a Kubernetes Event about the object (in `default` for cluster-scoped objects). */
+/**
+ * Emits a Kubernetes Event about the object (in `default` for cluster-scoped objects), aggregated as the kubelet
+ * and controllers do: the same type, reason and message about the same object is one Event whose `count` and
+ * `lastTimestamp` grow, so a resource failing run after run does not flood its namespace with Events.
+ */
 export async function emitEvent(
   kube: KubeConfig,
   ref: ResourceRef,
   uid: string,
   note: EventNote,
 ): Promise<void> {
+  const core = kube.makeApiClient(CoreV1Api);
   const namespace = ref.namespace ?? 'default';
+  const message = note.message.slice(0, 1024);
+  const digest = createHash('sha256')
+    .update(`${uid}\n${note.type}\n${note.reason}\n${message}`)
+    .digest('hex');
+  const name = `${ref.name}.${digest.slice(0, 16)}`;
   const now = new Date();
-  await kube.makeApiClient(CoreV1Api).createNamespacedEvent({
-    namespace,
-    body: {
-      metadata: { generateName: `${ref.name}.` },
-      involvedObject: {
-        apiVersion: `${ref.group}/${ref.version}`,
-        kind: ref.kind,
-        name: ref.name,
-        uid,
-        ...(ref.namespace ? { namespace: ref.namespace } : {}),
+  try {
+    await core.createNamespacedEvent({
+      namespace,
+      body: {
+        metadata: { name },
+        involvedObject: {
+          apiVersion: `${ref.group}/${ref.version}`,
+          kind: ref.kind,
+          name: ref.name,
+          uid,
+          ...(ref.namespace ? { namespace: ref.namespace } : {}),
+        },
+        type: note.type,
+        reason: note.reason,
+        message,
+        source: { component: 'staircase' },
+        reportingComponent: 'staircase',
+        reportingInstance: 'staircase',
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
       },
-      type: note.type,
-      reason: note.reason,
-      message: note.message.slice(0, 1024),
-      source: { component: 'staircase' },
-      reportingComponent: 'staircase',
-      reportingInstance: 'staircase',
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-    },
-  });
+    });
+  } catch (error) {
+    if (!(error instanceof ApiException && error.code === 409)) throw error;
+    // Seen before: count it. Two workers counting at once may lose one increment; Events are best-effort.
+    const seen = await core.readNamespacedEvent({ name, namespace });
+    await core.patchNamespacedEvent(
+      { name, namespace, body: { count: (seen.count ?? 1) + 1, lastTimestamp: now } },
+      patchAs(PatchStrategy.MergePatch),
+    );
+  }
 }
