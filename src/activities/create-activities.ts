@@ -11,14 +11,15 @@ import {
   type StepCall,
   type StepCheck,
 } from '../core/activity-contract.js';
-import type { EngineStatus } from '../core/status.js';
+import type { ResourceRef } from '../core/resource-ref.js';
+import { type EngineStatus, statusFor } from '../core/status.js';
 import { type OperatorDefinition, resolveOptions } from '../operator/operator.js';
-import type { ResourceKind, ResourceOf } from '../operator/resource-kind.js';
+import type { ResourceKind } from '../operator/resource-kind.js';
 import type { AnyStep, StepContext } from '../operator/step.js';
-import { classifyStepError, isNotFound } from './errors.js';
+import { classifyPlanError, classifyStepError, isNotFound } from './errors.js';
 import { createKubeClient, ObjectApi } from './kube-client.js';
 import { applyEngineStatus, emitEvent, mergeStatus, type RawResource, readResource } from './kube-objects.js';
-import { compilePlan } from './plans.js';
+import { choosePlan, type PlanChoice } from './plans.js';
 import { SnapshotCache } from './snapshot-cache.js';
 
 /** Options of {@link createEngineActivities}. */
@@ -69,21 +70,17 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
   const fieldManager = `staircase-${operator.name}`;
   const maxData = options.maxStepDataBytes ?? 64 * 1024;
 
-  /** The resource a step call works on, with its validated spec, or a reason why the run is stale. */
-  async function resourceFor(call: StepCall): Promise<ResourceOf<K> | string> {
+  /** The step a call names, on the object's current state, or why the run is stale. */
+  async function locate(call: StepCall): Promise<{ step: AnyStep<K>; context: StepContext<K> } | string> {
     const raw =
       snapshots.get(call.object.uid, call.object.resourceVersion) ?? (await readResource(kube, call.ref));
     if (!raw || raw.metadata.uid !== call.object.uid)
       return 'the object was deleted or replaced during the run';
-    const parsed = operator.kind.parseSpec(raw.spec);
-    if (!parsed.ok) return 'the spec became invalid during the run';
-    return { ...raw, spec: parsed.spec } as ResourceOf<K>;
-  }
-
-  async function locate(call: StepCall): Promise<{ step: AnyStep<K>; context: StepContext<K> } | string> {
-    const resource = await resourceFor(call);
-    if (typeof resource === 'string') return resource;
-    const step = compilePlan(operator, resolved, resource, call.purpose).steps.get(call.step);
+    const choice = choosePlan(operator, resolved, raw, call.purpose);
+    if (choice.kind === 'invalid') return 'the spec became invalid during the run';
+    if (choice.kind === 'gone') return 'the object no longer holds the engine’s finalizer';
+    const { resource } = choice;
+    const step = choice.plan.steps.get(call.step);
     if (!step) return `step ${call.step} is no longer in the plan`;
     const info = Context.current().info;
     const context: StepContext<K> = {
@@ -104,26 +101,51 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
     return { step, context };
   }
 
+  /** Writes a failed status saying why the plan of a run could not be chosen. */
+  async function recordPlanFailure(
+    ref: ResourceRef,
+    raw: RawResource,
+    deleting: boolean,
+    failure: ApplicationFailure,
+  ): Promise<void> {
+    const reason = `the plan could not be chosen: ${failure.message}`;
+    const permanent = failure.nonRetryable === true;
+    const errorType = failure.type ?? 'PlanFailed';
+    const status = statusFor({
+      outcome: { kind: 'failed', reason, permanent, errorType },
+      deleting,
+      flapping: false,
+      generation: raw.metadata.generation ?? 0,
+      previous: engineStatusOf(raw).conditions ?? [],
+      now: new Date().toISOString(),
+    });
+    await applyEngineStatus(kube, ref, raw.metadata.uid, { ...status });
+  }
+
   return {
     async prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
       const raw = await readResource(kube, input.ref);
       if (!raw) return { kind: 'gone' };
       snapshots.put(raw);
       const deleting = raw.metadata.deletionTimestamp !== undefined;
-      if (deleting && (!operator.cleanup || !raw.metadata.finalizers?.includes(resolved.finalizer))) {
-        return { kind: 'gone' };
-      }
       const version = {
         uid: raw.metadata.uid,
         generation: raw.metadata.generation ?? 0,
         resourceVersion: raw.metadata.resourceVersion ?? '',
       };
       const status = engineStatusOf(raw);
-      const parsed = operator.kind.parseSpec(raw.spec);
-      if (!parsed.ok) return { kind: 'invalid', ...version, message: parsed.message, status };
-      const resource = { ...raw, spec: parsed.spec } as ResourceOf<K>;
-      const plan = compilePlan(operator, resolved, resource, deleting ? 'cleanup' : 'reconcile');
-      return { kind: 'ready', ...version, plan: plan.descriptor, status };
+      let choice: PlanChoice<K>;
+      try {
+        choice = choosePlan(operator, resolved, raw, deleting ? 'cleanup' : 'reconcile');
+      } catch (error) {
+        const failure = classifyPlanError(error);
+        // The workflow records no status for a run that could not start: say it here, best-effort.
+        await recordPlanFailure(input.ref, raw, deleting, failure).catch(() => {});
+        throw failure;
+      }
+      if (choice.kind === 'gone') return { kind: 'gone' };
+      if (choice.kind === 'invalid') return { kind: 'invalid', ...version, message: choice.message, status };
+      return { kind: 'ready', ...version, plan: choice.plan.descriptor, status };
     },
 
     async checkStep(call: StepCall): Promise<StepCheck> {
@@ -141,7 +163,8 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
 
     async applyStep(call: StepCall & { readonly fix: unknown }): Promise<AppliedFix> {
       const located = await locate(call);
-      if (typeof located === 'string') throw new Error(`cannot apply: ${located}`);
+      // Retrying cannot bring the object back: the run stops as stale and the next one sees the fresh state.
+      if (typeof located === 'string') return { stale: located };
       const { step, context } = located;
       if (!step.apply)
         throw ApplicationFailure.nonRetryable(`step ${call.step} has no apply`, 'StepHasNoApply');

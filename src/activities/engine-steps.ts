@@ -1,8 +1,11 @@
+import { ApiException, type KubeConfig } from '@kubernetes/client-node';
 import { needsFix, passes } from '../core/check-result.js';
+import type { ResourceRef } from '../core/resource-ref.js';
 import { RESERVED_STEP_PREFIX } from '../operator/plan.js';
 import type { ResourceKind } from '../operator/resource-kind.js';
 import type { Step, StepContext } from '../operator/step.js';
-import { jsonPatchResource, readResource } from './kube-objects.js';
+import { FinalizerPatchConflict } from './errors.js';
+import { emitEvent, jsonPatchResource, type RawResource, readResource } from './kube-objects.js';
 
 /** Name of the engine's first step when the operator has a cleanup plan. */
 export const ADD_FINALIZER_STEP = `${RESERVED_STEP_PREFIX}add-finalizer`;
@@ -26,19 +29,37 @@ export function addFinalizerStep<K extends ResourceKind>(
   };
 }
 
-/** The engine step that removes `finalizer` once every cleanup step passes; the API server then deletes. */
+/**
+ * The engine step that removes the engine's `finalizers` (the current one and those it owned under earlier names)
+ * once every cleanup step passes, in one patch; the API server then deletes. With `skipped` (why the cleanup plan
+ * did not run), its apply also emits a Warning Event `CleanupSkipped` saying so.
+ */
 export function removeFinalizerStep<K extends ResourceKind>(
-  finalizer: string,
+  finalizers: readonly string[],
+  skipped?: string,
 ): Step<K, unknown, undefined, undefined> {
+  const held = (list: readonly string[] | undefined) => (list ?? []).filter((f) => finalizers.includes(f));
   return {
     name: REMOVE_FINALIZER_STEP,
-    check: ({ resource }) =>
-      resource.metadata.finalizers?.includes(finalizer) ? needsFix('cleanup finished') : passes(),
+    check: ({ resource }) => {
+      if (held(resource.metadata.finalizers).length === 0) return passes();
+      return needsFix(skipped ? `cleanup skipped: ${skipped}` : 'cleanup finished');
+    },
     apply: async (context) => {
-      await patchFinalizers(context, (list) =>
-        list.includes(finalizer) ? list.filter((f) => f !== finalizer) : undefined,
-      );
-      return { message: `removed finalizer ${finalizer}` };
+      let removed: readonly string[] = [];
+      await patchFinalizers(context, (list) => {
+        removed = held(list);
+        return removed.length > 0 ? list.filter((f) => !finalizers.includes(f)) : undefined;
+      });
+      const what = `removed finalizer ${removed.join(', ') || finalizers[0]}`;
+      if (!skipped) return { message: what };
+      const message = `${what} without running the cleanup plan: ${skipped}`;
+      await emitEvent(context.kube.config, context.ref, context.resource.metadata.uid, {
+        type: 'Warning',
+        reason: 'CleanupSkipped',
+        message,
+      }).catch(() => {});
+      return { message };
     },
   };
 }
@@ -46,6 +67,8 @@ export function removeFinalizerStep<K extends ResourceKind>(
 /**
  * Rewrites the finalizer list from a fresh read, guarded by `test` operations on uid and resourceVersion so a
  * concurrent change makes the patch fail (and the apply retry from a fresh read) instead of clobbering it.
+ *
+ * Errors: {@link FinalizerPatchConflict} (retried) when the guard fails because the object changed meanwhile.
  */
 async function patchFinalizers<K extends ResourceKind>(
   context: StepContext<K>,
@@ -55,9 +78,34 @@ async function patchFinalizers<K extends ResourceKind>(
   if (!fresh || fresh.metadata.uid !== context.resource.metadata.uid) return;
   const next = change(fresh.metadata.finalizers ?? []);
   if (!next) return;
-  await jsonPatchResource(context.kube.config, context.ref, [
-    { op: 'test', path: '/metadata/uid', value: fresh.metadata.uid },
-    { op: 'test', path: '/metadata/resourceVersion', value: fresh.metadata.resourceVersion },
-    { op: 'add', path: '/metadata/finalizers', value: next },
-  ]);
+  await guardedFinalizerPatch(context.kube.config, context.ref, fresh, next);
+}
+
+/**
+ * Sets `fresh`'s finalizers to `next` unless the object changed since `fresh` was read.
+ *
+ * Errors: {@link FinalizerPatchConflict} when it did (a lost race, retried like a 409); the API server's error
+ * otherwise.
+ */
+export async function guardedFinalizerPatch(
+  kube: KubeConfig,
+  ref: ResourceRef,
+  fresh: RawResource,
+  next: readonly string[],
+): Promise<void> {
+  try {
+    await jsonPatchResource(kube, ref, [
+      { op: 'test', path: '/metadata/uid', value: fresh.metadata.uid },
+      { op: 'test', path: '/metadata/resourceVersion', value: fresh.metadata.resourceVersion },
+      { op: 'add', path: '/metadata/finalizers', value: next },
+    ]);
+  } catch (error) {
+    // A failed `test` answers 422 like a malformed patch: the object having changed since `fresh` tells them apart.
+    if (error instanceof ApiException && error.code === 422) {
+      const now = await readResource(kube, ref);
+      if (now?.metadata.resourceVersion !== fresh.metadata.resourceVersion)
+        throw new FinalizerPatchConflict(ref, error);
+    }
+    throw error;
+  }
 }

@@ -1,7 +1,8 @@
 import { ApiException } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
 import { PERMANENT_ERROR_TYPES } from '../core/activity-contract.js';
-import { PermanentError } from '../operator/errors.js';
+import type { ResourceRef } from '../core/resource-ref.js';
+import { InvalidPlanError, PermanentError } from '../operator/errors.js';
 
 /** Kubernetes API status codes that will not heal by retrying the same request. */
 const PERMANENT_STATUS_CODES = new Set([400, 401, 403, 405, 406, 413, 415, 422]);
@@ -29,6 +30,31 @@ export function classifyStepError(error: unknown): unknown {
   return error;
 }
 
+/**
+ * Turns an error thrown while choosing a run's plan (by the operator's `plan` or `cleanup`) into a failure: not
+ * retried for {@link PermanentError} and {@link InvalidPlanError} (a malformed plan stays malformed), retried
+ * otherwise.
+ */
+export function classifyPlanError(error: unknown): ApplicationFailure {
+  if (error instanceof InvalidPlanError) {
+    return ApplicationFailure.create({
+      message: error.message,
+      type: 'InvalidPlan',
+      nonRetryable: true,
+      cause: error,
+    });
+  }
+  const classified = classifyStepError(error);
+  if (classified instanceof ApplicationFailure) return classified;
+  const message = error instanceof Error ? error.message : String(error);
+  return ApplicationFailure.create({
+    message,
+    type: 'PlanFailed',
+    nonRetryable: false,
+    ...(error instanceof Error ? { cause: error } : {}),
+  });
+}
+
 /** The `message` of a Kubernetes Status body, or the raw body. */
 export function kubeMessage(error: ApiException<unknown>): string {
   const body = error.body;
@@ -45,4 +71,24 @@ export function kubeMessage(error: ApiException<unknown>): string {
 /** True when `error` is a Kubernetes 404. */
 export function isNotFound(error: unknown): boolean {
   return error instanceof ApiException && error.code === 404;
+}
+
+/**
+ * A guarded finalizer patch lost a race: the object changed between the read and the patch, so a `test` operation
+ * failed (HTTP 422, whose body does not say which operation). A conflict, not a rejection: the apply is retried
+ * from a fresh read.
+ */
+export class FinalizerPatchConflict extends Error {
+  override readonly name = 'FinalizerPatchConflict';
+  constructor(
+    readonly ref: ResourceRef,
+    cause: ApiException<unknown>,
+  ) {
+    super(
+      `the finalizers of ${ref.kind} ${ref.name} changed while being patched; retrying from a fresh read`,
+      {
+        cause,
+      },
+    );
+  }
 }

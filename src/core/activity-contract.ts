@@ -91,6 +91,12 @@ export type StepCheck = CheckResult<unknown, unknown> | { readonly kind: 'stale'
 export interface AppliedFix {
   readonly message?: string;
   readonly status?: Readonly<Record<string, unknown>>;
+  /**
+   * The apply did not run: the object changed so much since the check (deleted, replaced, its spec invalid, the
+   * step no longer in its plan) that retrying cannot help. The run stops as stale and the next one starts from the
+   * fresh state, as for a stale check.
+   */
+  readonly stale?: string;
 }
 
 /** A Kubernetes Event to emit. */

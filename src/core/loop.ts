@@ -78,7 +78,8 @@ export interface WakeDecision {
  * - converged → after the resync interval, or on the next change;
  * - modified → after the minimum delay (a change does not shorten it); when the step has now modified
  *   `flapLimit` times in this streak (the flapping guard), after the flap backoff instead;
- * - waiting → after the step's delay (capped at the resync interval), or on the next change;
+ * - waiting → after the step's delay (no less than the minimum delay, no more than the resync interval), or on
+ *   the next change;
  * - failed → permanent: on the next change or after the long backoff; otherwise exponential backoff;
  * - deleted → never (the loop ends; callers do not ask).
  */
@@ -93,7 +94,11 @@ export function nextWake(outcome: RunOutcome, state: LoopState, config: LoopConf
         : { delayMs: config.minModifyDelayMs, wakeOnChange: false, flapping: false };
     case 'waiting':
       return {
-        delayMs: Math.min(outcome.delayMs ?? config.resyncIntervalMs, config.resyncIntervalMs),
+        // Floored at the minimum delay: `waitFor(reason, 0)` must not become a hot loop.
+        delayMs: Math.max(
+          config.minModifyDelayMs,
+          Math.min(outcome.delayMs ?? config.resyncIntervalMs, config.resyncIntervalMs),
+        ),
         wakeOnChange: true,
         flapping: false,
       };

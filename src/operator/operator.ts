@@ -61,6 +61,12 @@ export interface OperatorOptions {
   readonly loop?: Partial<LoopConfig>;
   /** Finalizer name; default `<group>/staircase-cleanup`. Used only when the operator has a cleanup plan. */
   readonly finalizer?: string;
+  /**
+   * Finalizers earlier versions of this operator put on its resources (after renaming `finalizer`). The engine
+   * removes them, with the current one and the default name, from a deleting resource once its cleanup is done,
+   * so that no resource stays Terminating under a name nobody removes. See the cleanup guide.
+   */
+  readonly formerFinalizers?: readonly string[];
   /** Default timeout and retry policy of every check and every apply, overridable per step. */
   readonly checkPolicy?: StepPolicy;
   readonly applyPolicy?: StepPolicy;
@@ -94,6 +100,9 @@ export interface ResolvedOperatorOptions {
   readonly taskQueue: string;
   readonly loop: LoopConfig;
   readonly finalizer: string;
+  /** `<group>/staircase-cleanup`, which the engine also owns when `finalizer` names another. */
+  readonly defaultFinalizer: string;
+  readonly formerFinalizers: readonly string[];
   readonly checkPolicy: StepPolicy;
   readonly applyPolicy: StepPolicy;
 }
@@ -115,10 +124,13 @@ export function defineOperator<K extends ResourceKind>(
 /** The operator's options with defaults applied. */
 export function resolveOptions(operator: OperatorDefinition): ResolvedOperatorOptions {
   const options = operator.options ?? {};
+  const defaultFinalizer = `${operator.kind.group}/staircase-cleanup`;
   return {
     taskQueue: options.taskQueue ?? `staircase-${operator.name}`,
     loop: { ...DEFAULT_LOOP_CONFIG, ...options.loop },
-    finalizer: options.finalizer ?? `${operator.kind.group}/staircase-cleanup`,
+    finalizer: options.finalizer ?? defaultFinalizer,
+    defaultFinalizer,
+    formerFinalizers: options.formerFinalizers ?? [],
     checkPolicy: options.checkPolicy ?? {},
     applyPolicy: options.applyPolicy ?? {},
   };

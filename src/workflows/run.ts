@@ -182,6 +182,10 @@ async function settle(
         return stop(outcome, { step: name, result: 'failed', reason });
       }
       const applied = await applyStep(step, { ...call, step: name }, check.fix);
+      if (applied.stale !== undefined) {
+        const outcome = { kind: 'waiting', step: name, reason: applied.stale, delayMs: 0 } as const;
+        return stop(outcome, { step: name, result: 'waiting', reason: applied.stale }, true);
+      }
       const reason = applied.message ?? check.reason;
       const walk = stop({ kind: 'modified', step: name, reason }, { step: name, result: 'fixed', reason });
       return applied.status ? { ...walk, operatorStatus: applied.status } : walk;

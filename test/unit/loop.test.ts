@@ -46,6 +46,11 @@ describe('nextWake', () => {
       { delayMs: 300_000, wakeOnChange: true },
     ],
     [
+      'waiting for no time at all (floored at the minimum delay)',
+      [{ kind: 'waiting', step: 's', reason: 'r', delayMs: 0 }],
+      { delayMs: 1_000, wakeOnChange: true },
+    ],
+    [
       'waiting longer than resync',
       [{ kind: 'waiting', step: 's', reason: 'r', delayMs: 9e9 }],
       { delayMs: 300_000 },
