@@ -40,7 +40,9 @@ export interface InformerHooks {
  * A client-node informer that does not stay dead: it is replaced by a new one (a fresh list, then a watch) after an
  * error, after a silent period, and periodically.
  *
- * Guarantees: after {@link SupervisedInformer.stop} no callback runs. Every (re)list reports every object as ADDED.
+ * Guarantees: after {@link SupervisedInformer.stop} no callback runs. Every (re)list reports every object as ADDED,
+ * and every object reported before but missing from the new list as DELETED (it was deleted while no watch ran),
+ * so subscribers' caches never keep deleted objects.
  * Caveats: between an error and the restart (backoff up to `restartMaxMs`) events are not seen; the relist after
  * the restart reports the current state.
  */
@@ -54,6 +56,8 @@ export class SupervisedInformer {
   #stopped = false;
   #ticker: NodeJS.Timeout | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
+  /** The last state of every object reported, across informer generations, by namespace/name. */
+  readonly #reported = new Map<string, KubernetesObject>();
 
   constructor(
     private readonly kube: KubeConfig,
@@ -90,6 +94,8 @@ export class SupervisedInformer {
     const forward = (type: 'ADDED' | 'MODIFIED' | 'DELETED') => (object: KubernetesObject) => {
       if (!current()) return;
       this.#lastActivity = Date.now();
+      if (type === 'DELETED') this.#reported.delete(keyOf(object));
+      else this.#reported.set(keyOf(object), object);
       this.target.onEvent(type, object);
     };
     informer.on('add', forward('ADDED'));
@@ -111,6 +117,17 @@ export class SupervisedInformer {
     if (current() && this.#restartTimer === undefined) {
       this.#synced = true;
       this.#failures = 0;
+      this.#reportVanished(informer.list());
+    }
+  }
+
+  /** Reports as DELETED what was reported before but is not in the fresh list. */
+  #reportVanished(listed: readonly KubernetesObject[]): void {
+    const present = new Set(listed.map(keyOf));
+    for (const [key, object] of [...this.#reported]) {
+      if (present.has(key)) continue;
+      this.#reported.delete(key);
+      this.target.onEvent('DELETED', object);
     }
   }
 
@@ -153,4 +170,8 @@ export class SupervisedInformer {
     void this.#retire();
     void this.#launch().catch((error: unknown) => this.#scheduleRestart(`relist failed: ${String(error)}`));
   }
+}
+
+function keyOf(object: KubernetesObject): string {
+  return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
 }

@@ -2,62 +2,16 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { LeaderElector } from '../../src/watcher/leader-election.js';
-import { adminKubeConfig, createTestNamespace, uniqueName } from '../support/kube.js';
-
-/**
- * A loopback TCP relay to the API server that can be frozen: it then holds every connection open and passes no
- * byte either way, as a half-open connection or a hung proxy does.
- */
-async function freezableRelay(target: URL): Promise<{ port: number; freeze(): void }> {
-  let frozen = false;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    sockets.add(client);
-    if (frozen) return;
-    const upstream = connect(Number(target.port), target.hostname);
-    sockets.add(upstream);
-    client.pipe(upstream).on('error', () => {});
-    upstream.pipe(client).on('error', () => {});
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  return {
-    port: (server.address() as { port: number }).port,
-    freeze() {
-      frozen = true;
-      for (const socket of sockets) {
-        socket.unpipe();
-        socket.pause();
-      }
-    },
-  };
-}
-
-/** The admin kubeconfig, with the API server reached through `port`. */
-function throughPort(port: number): KubeConfig {
-  const admin = adminKubeConfig();
-  const kube = new KubeConfig();
-  kube.loadFromOptions({
-    clusters: admin.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${port}` })),
-    users: admin.users,
-    contexts: admin.contexts,
-    currentContext: admin.currentContext,
-  });
-  return kube;
-}
+import { createTestNamespace, uniqueName } from '../support/kube.js';
+import { startRelay } from '../support/relay.js';
 
 describe('leader election', () => {
   it('steps down when its renewal hangs, within two thirds of the lease duration', async () => {
     const namespace = await createTestNamespace('lease');
-    const relay = await freezableRelay(new URL(adminKubeConfig().getCurrentCluster()?.server ?? ''));
+    const relay = await startRelay();
     const stopped: number[] = [];
     const elector = new LeaderElector({
-      kube: throughPort(relay.port),
+      kube: relay.kube,
       namespace,
       leaseName: uniqueName('hang'),
       identity: 'hanging-leader',
