@@ -47,6 +47,7 @@ export { type ChildStepOptions, childStep, type LiveChild } from './operator/chi
 export { InvalidPlanError, PermanentError, UnsupportedSchemaError } from './operator/errors.js';
 export {
   type ApplyOptions,
+  KubeAbortedError,
   type KubeClient,
   KubeConflictError,
   type KubeFailure,

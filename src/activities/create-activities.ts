@@ -21,6 +21,7 @@ import { createKubeClient, ObjectApi } from './kube-client.js';
 import { applyEngineStatus, emitEvent, mergeStatus, type RawResource, readResource } from './kube-objects.js';
 import { choosePlan, type PlanChoice } from './plans.js';
 import { SnapshotCache } from './snapshot-cache.js';
+import { stepSignal, whileHeartbeating } from './step-signal.js';
 
 /** Options of {@link createEngineActivities}. */
 export interface EngineActivityOptions<K extends ResourceKind> {
@@ -83,6 +84,7 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
     const step = choice.plan.steps.get(call.step);
     if (!step) return `step ${call.step} is no longer in the plan`;
     const info = Context.current().info;
+    const signal = stepSignal(Context.current());
     const context: StepContext<K> = {
       resource,
       ref: call.ref,
@@ -92,11 +94,13 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
         fieldManager,
         ref: call.ref,
         uid: call.object.uid,
+        signal,
       }),
       log: Context.current().log,
       runStartedAt: new Date(call.runStartedAt),
       runNumber: call.runNumber,
       attempt: info.attempt,
+      signal,
     };
     return { step, context };
   }
@@ -169,7 +173,10 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
       if (!step.apply)
         throw ApplicationFailure.nonRetryable(`step ${call.step} has no apply`, 'StepHasNoApply');
       try {
-        const result = await step.apply({ ...context, input: call.input, fix: call.fix });
+        // Heartbeats let Temporal retry on another worker soon after this one dies, and fire `signal` on timeout.
+        const result = await whileHeartbeating(Context.current(), async () =>
+          step.apply?.({ ...context, input: call.input, fix: call.fix }),
+        );
         Context.current()
           .metricMeter.createCounter(
             'staircase_applies',

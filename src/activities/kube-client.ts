@@ -1,5 +1,6 @@
 import {
   ApiException,
+  type Configuration,
   type KubeConfig,
   type KubernetesObject,
   KubernetesObjectApi,
@@ -8,6 +9,7 @@ import {
 import type { ResourceRef } from '../core/resource-ref.js';
 import {
   type ApplyOptions,
+  KubeAbortedError,
   type KubeClient,
   KubeConflictError,
   type KubeFailure,
@@ -30,6 +32,24 @@ export class ObjectApi extends KubernetesObjectApi {
       throw new KubeInvalidError(failure('find', `${kind} ${apiVersion}`, 404, 'no such kind is served'));
     return resource.namespaced;
   }
+
+  /**
+   * Per-request options that put `signal` on every request made with them (client-node 2.x hands a request
+   * context's signal to `fetch`; its per-call middleware is not applied by the object API, its server is).
+   */
+  withSignal(signal: AbortSignal): Configuration {
+    const server = this.configuration.baseServer;
+    return {
+      ...this.configuration,
+      baseServer: {
+        makeRequestContext(endpoint, method) {
+          const request = server.makeRequestContext(endpoint, method);
+          request.setSignal(signal);
+          return request;
+        },
+      },
+    };
+  }
 }
 
 /** What a step's client is bound to: the worker's identity and the resource the step works on. */
@@ -41,14 +61,28 @@ export interface KubeClientScope {
   readonly fieldManager: string;
   readonly ref: ResourceRef;
   readonly uid: string;
+  /** The step's signal: once it fired, no request is sent and one in flight is cut off. */
+  readonly signal?: AbortSignal;
 }
 
 const ENGINE_STATUS_FIELDS = ['phase', 'conditions', 'observedGeneration', 'currentStep'];
 
 /** The typed client of one step call (see {@link KubeClient}). */
 export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Status> {
-  const { api, ref } = scope;
+  const { api, ref, signal } = scope;
+  const options = signal ? api.withSignal(signal) : undefined;
+  const aborted = (verb: string, target: string) =>
+    new KubeAbortedError(failure(verb, target, 0, `aborted: ${reasonOf(signal?.reason)}`), {
+      cause: signal?.reason,
+    });
+  /** Throws before a request once the step's signal has fired. */
+  const live = (verb: string, target: string) => {
+    if (signal?.aborted) throw aborted(verb, target);
+  };
+  const classify = (error: unknown, verb: string, target: string) =>
+    signal?.aborted ? aborted(verb, target) : classifyKubeError(error, verb, target);
   const located = async <T extends ObjectRef>(object: T): Promise<T> => {
+    live('find', describeRef(object));
     if (object.namespace || !(await api.isNamespaced(object.apiVersion, object.kind))) return object;
     if (ref.namespace) return { ...object, namespace: ref.namespace };
     // A cluster-scoped resource has no namespace to lend: client-node would silently pick `default`.
@@ -65,20 +99,24 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
     config: scope.config,
     async get<T extends KubernetesObject>(target: ObjectRef) {
       const where = await located(target);
+      live('get', describeRef(where));
       try {
-        return (await api.read(header(where))) as T;
+        return (await api.read(header(where), undefined, undefined, undefined, options)) as T;
       } catch (error) {
         if (error instanceof ApiException && error.code === 404) return undefined;
-        throw classifyKubeError(error, 'get', describeRef(where));
+        throw classify(error, 'get', describeRef(where));
       }
     },
     async list<T extends KubernetesObject>(
       apiVersion: string,
       kind: string,
-      options: { readonly namespace?: string; readonly labelSelector?: string } = {},
+      listOptions: { readonly namespace?: string; readonly labelSelector?: string } = {},
     ) {
+      const what = `${kind} ${apiVersion}`;
+      live('list', what);
       const namespaced = await api.isNamespaced(apiVersion, kind);
-      const namespace = namespaced ? (options.namespace ?? ref.namespace) : undefined;
+      const namespace = namespaced ? (listOptions.namespace ?? ref.namespace) : undefined;
+      live('list', what);
       try {
         const list = await api.list<T>(
           apiVersion,
@@ -88,18 +126,27 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
           undefined,
           undefined,
           undefined,
-          options.labelSelector,
+          listOptions.labelSelector,
+          undefined,
+          undefined,
+          options,
         );
         return list.items;
       } catch (error) {
-        throw classifyKubeError(error, 'list', `${kind} ${apiVersion}${namespace ? ` in ${namespace}` : ''}`);
+        throw classify(error, 'list', `${what}${namespace ? ` in ${namespace}` : ''}`);
       }
     },
-    async apply<T extends KubernetesObject>(object: T, options: ApplyOptions = {}) {
+    async apply<T extends KubernetesObject>(object: T, applyOptions: ApplyOptions = {}) {
       const where = await located(objectRefOf(object));
-      const body = withPlacement(object, where, options.owned === false ? undefined : ownerReference(scope));
+      const verb = applyOptions.dryRun ? 'apply (dry run)' : 'apply';
+      const body = withPlacement(
+        object,
+        where,
+        applyOptions.owned === false ? undefined : ownerReference(scope),
+      );
+      live(verb, describeRef(where));
       try {
-        const dryRun = options.dryRun ? 'All' : undefined;
+        const dryRun = applyOptions.dryRun ? 'All' : undefined;
         return await api.patch(
           body,
           undefined,
@@ -107,19 +154,30 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
           scope.fieldManager,
           true,
           PatchStrategy.ServerSideApply,
+          options,
         );
       } catch (error) {
-        throw classifyKubeError(error, options.dryRun ? 'apply (dry run)' : 'apply', describeRef(where));
+        throw classify(error, verb, describeRef(where));
       }
     },
     async delete(target: ObjectRef) {
       const where = await located(target);
+      live('delete', describeRef(where));
       try {
-        await api.delete(header(where));
+        await api.delete(
+          header(where),
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          options,
+        );
         return true;
       } catch (error) {
         if (error instanceof ApiException && error.code === 404) return false;
-        throw classifyKubeError(error, 'delete', describeRef(where));
+        throw classify(error, 'delete', describeRef(where));
       }
     },
     async patchStatus(status: Readonly<Partial<Status>>) {
@@ -133,10 +191,11 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
             `${reserved.join(', ')} belong to the engine`,
           ),
         );
+      live('patch status of', describeRef(resourceObjectRef(ref)));
       try {
         await mergeStatus(scope.config, ref, scope.uid, status as Record<string, unknown>);
       } catch (error) {
-        throw classifyKubeError(error, 'patch status of', describeRef(resourceObjectRef(ref)));
+        throw classify(error, 'patch status of', describeRef(resourceObjectRef(ref)));
       }
     },
   };
@@ -185,6 +244,10 @@ function resourceObjectRef(ref: ResourceRef): ObjectRef {
 
 function describeRef(ref: ObjectRef): string {
   return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+}
+
+function reasonOf(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
 }
 
 function failure(verb: string, target: string, code: number, message: string): KubeFailure {

@@ -39,8 +39,10 @@ export interface ApplyOptions {
  * owns and never clobbers fields others own; objects are named relative to the resource (namespaced objects
  * default to its namespace). Errors are classified once: {@link KubeForbiddenError} and {@link KubeInvalidError}
  * are permanent (no retry; the run fails naming the problem), {@link KubeConflictError} and
- * {@link KubeUnavailableError} are transient (retried by the step's policy).
- * Caveats: reads go to the API server (no cache): every call is a request.
+ * {@link KubeUnavailableError} are transient (retried by the step's policy). Once the step's `signal` has fired, no
+ * further request is sent and one in flight is cut off: both throw {@link KubeAbortedError}.
+ * Caveats: reads go to the API server (no cache): every call is a request. A write cut off by the signal may still
+ * have landed.
  */
 export interface KubeClient<Status = Record<string, unknown>> {
   /** The object, or `undefined` when it does not exist (never a 404 to catch). */
@@ -106,6 +108,20 @@ export class KubeNotFoundError extends Error {
   override readonly name = 'KubeNotFoundError';
   constructor(readonly failure: KubeFailure) {
     super(describe(failure));
+  }
+}
+
+/**
+ * The step's `signal` fired (its attempt timed out or was cancelled), so the request was not sent, or was cut off
+ * without an answer: transient. The engine has already given the attempt up; a later attempt or run does the work.
+ */
+export class KubeAbortedError extends Error {
+  override readonly name = 'KubeAbortedError';
+  constructor(
+    readonly failure: KubeFailure,
+    options?: ErrorOptions,
+  ) {
+    super(describe(failure), options);
   }
 }
 

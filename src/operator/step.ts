@@ -29,6 +29,16 @@ export interface StepContext<K extends ResourceKind> {
   readonly runNumber: number;
   /** 1 for the first attempt of this activity, 2 for its first retry, … */
   readonly attempt: number;
+  /**
+   * Fires when this attempt is given up: its timeout passed, Temporal cancelled it, or the worker shuts down.
+   * Another attempt or a later run may then already be writing, so a step whose signal fired must stop and write
+   * nothing more. `kube` honours it (a request not yet sent throws `KubeAbortedError`); pass it to your own
+   * calls (`fetch(url, { signal })`) and check `signal.aborted` (or call `signal.throwIfAborted()`) between writes.
+   *
+   * Caveats: a request already sent when the signal fires may still land; a step that ignores the signal keeps
+   * running, and its late writes can overwrite newer ones.
+   */
+  readonly signal: AbortSignal;
 }
 
 /** What a step's `apply` gets: the step context, the check's input and the fix its check asked for. */

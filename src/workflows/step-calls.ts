@@ -69,9 +69,18 @@ export function checkStep(step: StepDescriptor, call: StepCall, stepNamed: boole
   return activity.executeWithOptions(opts, [call]);
 }
 
-/** Runs a step's apply as a regular activity labelled "apply <step>". */
+/**
+ * Heartbeat timeout of applies. The worker heartbeats while a step's apply runs, so a dead worker's attempt times
+ * out after this long (then retries elsewhere) instead of after the step's whole start-to-close timeout, and a live
+ * worker learns of a timeout or cancellation (the step's `signal` fires). Temporal caps it at the step's timeout.
+ * Activity timeouts are not part of replay: changing this needs no patch.
+ */
+export const APPLY_HEARTBEAT_TIMEOUT_MS = 10_000;
+
+/** Runs a step's apply as a regular activity labelled "apply <step>", heartbeated (see {@link APPLY_HEARTBEAT_TIMEOUT_MS}). */
 export function applyStep(step: StepDescriptor, call: StepCall, fix: unknown): Promise<AppliedFix> {
-  return remote.applyStep.executeWithOptions(options(step.apply, `apply ${step.name}`), [{ ...call, fix }]);
+  const opts = { ...options(step.apply, `apply ${step.name}`), heartbeatTimeout: APPLY_HEARTBEAT_TIMEOUT_MS };
+  return remote.applyStep.executeWithOptions(opts, [{ ...call, fix }]);
 }
 
 /** Writes status and emits an event (local activity, few attempts: it is best-effort). */
