@@ -20,7 +20,7 @@ import type { AnyStep, StepContext } from '../operator/step.js';
 import { classifyPlanError, classifyStepError, isNotFound } from './errors.js';
 import { createKubeClient, ObjectApi } from './kube-client.js';
 import { applyEngineStatus, emitEvent, mergeStatus, type RawResource, readResource } from './kube-objects.js';
-import { createLookActivities, currentRef } from './look.js';
+import { createLookActivities } from './look.js';
 import { choosePlan, type PlanChoice } from './plans.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { stepSignal, whileHeartbeating } from './step-signal.js';
@@ -132,9 +132,7 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
 
   return {
     async prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
-      // The kind's version this worker serves, not the one the loop started with (it may no longer be served).
-      const ref = currentRef(operator, input.ref);
-      const raw = await readResource(kube, ref);
+      const raw = await readResource(kube, input.ref);
       if (!raw) return { kind: 'gone' };
       snapshots.put(raw);
       const deleting = raw.metadata.deletionTimestamp !== undefined;
@@ -150,14 +148,12 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
       } catch (error) {
         const failure = classifyPlanError(error);
         // The workflow records no status for a run that could not start: say it here, best-effort.
-        await recordPlanFailure(ref, raw, deleting, failure).catch(() => {});
+        await recordPlanFailure(input.ref, raw, deleting, failure).catch(() => {});
         throw failure;
       }
       if (choice.kind === 'gone') return { kind: 'gone' };
-      const settings = { loop: resolved.loop, version: operator.kind.version };
-      if (choice.kind === 'invalid')
-        return { kind: 'invalid', ...version, message: choice.message, status, settings };
-      return { kind: 'ready', ...version, plan: choice.plan.descriptor, status, settings };
+      if (choice.kind === 'invalid') return { kind: 'invalid', ...version, message: choice.message, status };
+      return { kind: 'ready', ...version, plan: choice.plan.descriptor, status };
     },
 
     async checkStep(call: StepCall): Promise<StepCheck> {

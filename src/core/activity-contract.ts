@@ -1,5 +1,4 @@
 import type { CheckResult } from './check-result.js';
-import type { LoopConfig } from './loop.js';
 import type { PlanDescriptor, PlanPurpose } from './plan-descriptor.js';
 import type { ResourceRef } from './resource-ref.js';
 import type { EngineStatus } from './status.js';
@@ -69,25 +68,13 @@ export type PreparedRun =
       readonly kind: 'invalid';
       readonly message: string;
       readonly status: Partial<EngineStatus>;
-      readonly settings?: WorkerSettings;
     })
   | (ObjectVersion & {
       readonly kind: 'ready';
       readonly plan: PlanDescriptor;
       /** The engine-owned status currently on the object. */
       readonly status: Partial<EngineStatus>;
-      readonly settings?: WorkerSettings;
     });
-
-/**
- * The operator's settings as the worker that prepared the run has them, so that new settings reach running loops
- * (absent in histories from before; the workflow input's config is then the fallback).
- */
-export interface WorkerSettings {
-  readonly loop: LoopConfig;
-  /** The kind's API version the worker reads and writes (`v2`), which the loop then uses in its references. */
-  readonly version: string;
-}
 
 /** Which version of the object a run works on. */
 export interface ObjectVersion {

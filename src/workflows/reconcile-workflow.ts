@@ -16,7 +16,6 @@ import {
   historyFull,
   type IdleSituation,
   INITIAL_LOOP_STATE,
-  type LoopConfig,
   type LoopState,
   nextWake,
   objectChange,
@@ -81,11 +80,6 @@ export const CARRY_DUE_TIME_PATCH = 'staircase-carry-due-time';
  * does (the fighting children's own events do not). An idle loop also continues as new when history is full.
  */
 export const IDLE_LOOKS_PATCH = 'staircase-idle-looks';
-/**
- * Patch: each run takes the operator's settings from the worker that prepared it — loop timing for its decisions and
- * the kind's API version for its calls — so new settings reach running loops; the input's config is the fallback.
- */
-export const SETTINGS_FROM_WORKER_PATCH = 'staircase-settings-from-worker';
 
 /** The loop's mutable state and its steps; one instance per workflow run. */
 class ReconcileLoop {
@@ -103,19 +97,9 @@ class ReconcileLoop {
   private running = false;
   // Asked before any command of the first run, so their markers never fall inside a run.
   private readonly stepNamedChecks = patched(STEP_NAMED_CHECKS_PATCH);
-  readonly patches = {
-    carryDueTime: patched(CARRY_DUE_TIME_PATCH),
-    idleLooks: patched(IDLE_LOOKS_PATCH),
-    settingsFromWorker: patched(SETTINGS_FROM_WORKER_PATCH),
-  };
-  /** Loop timing: the worker's, from the last run (behind {@link SETTINGS_FROM_WORKER_PATCH}), else the input's. */
-  private config: LoopConfig;
-  /** The resource, at the API version the worker serves (behind the same patch). */
-  private resource: ResourceRef;
+  readonly patches = { carryDueTime: patched(CARRY_DUE_TIME_PATCH), idleLooks: patched(IDLE_LOOKS_PATCH) };
 
-  constructor(input: ReconcileInput) {
-    this.config = input.config;
-    this.resource = input.ref;
+  constructor(private readonly input: ReconcileInput) {
     const { planned, ...state } = input.state ?? INITIAL_LOOP_STATE;
     this.state = state;
     if (planned && this.patches.carryDueTime) {
@@ -129,7 +113,7 @@ class ReconcileLoop {
     const state = this.patches.carryDueTime
       ? { ...this.state, planned: planWake(this.wake, this.dueAt) }
       : this.state;
-    return { ref: this.resource, config: this.config, state };
+    return { ref: this.input.ref, config: this.input.config, state };
   }
 
   /** Time to continue as new. */
@@ -137,12 +121,12 @@ class ReconcileLoop {
     const info = workflowInfo();
     return historyFull(
       { length: info.historyLength, continueAsNewSuggested: info.continueAsNewSuggested },
-      this.config,
+      this.input.config,
     );
   }
 
   private get ref(): ResourceRef {
-    return this.resource;
+    return this.input.ref;
   }
 
   installHandlers(): void {
@@ -260,12 +244,7 @@ class ReconcileLoop {
         this.currentStep = step;
       },
       stepNamedChecks: this.stepNamedChecks,
-      settingsFromWorker: this.patches.settingsFromWorker,
     });
-    if (result.settings) {
-      this.config = result.settings.loop;
-      this.resource = { ...this.resource, version: result.settings.version };
-    }
     this.running = false;
     this.currentStep = undefined;
     const report: RunReport = {
@@ -279,7 +258,7 @@ class ReconcileLoop {
     this.state = nextState(this.state, report, result, this.patches.idleLooks);
     this.wake = result.changedDuringRun
       ? { delayMs: 0, wakeOnChange: true, flapping: false }
-      : nextWake(result.outcome, this.state, this.config);
+      : nextWake(result.outcome, this.state, this.input.config);
     this.dueAt = Date.now() + this.wake.delayMs;
     await this.record(result, report, startedAt);
     recordRunMetrics(this.ref, result, Date.now() - Date.parse(startedAt));
