@@ -4,7 +4,6 @@ import {
   type AppliedFix,
   CHECK_ACTIVITY,
   type EngineActivities,
-  type LookActivities,
   PERMANENT_ERROR_TYPES,
   type PreparedRun,
   type PrepareRunInput,
@@ -20,7 +19,6 @@ import type { AnyStep, StepContext } from '../operator/step.js';
 import { classifyPlanError, classifyStepError, isNotFound } from './errors.js';
 import { createKubeClient, ObjectApi } from './kube-client.js';
 import { applyEngineStatus, emitEvent, mergeStatus, type RawResource, readResource } from './kube-objects.js';
-import { createLookActivities } from './look.js';
 import { choosePlan, type PlanChoice } from './plans.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { stepSignal, whileHeartbeating } from './step-signal.js';
@@ -35,11 +33,10 @@ export interface EngineActivityOptions<K extends ResourceKind> {
 }
 
 /** The engine's activities as a worker registers them: the typed ones, and `default` for step-named checks. */
-export type EngineActivityImplementations = EngineActivities &
-  LookActivities & {
-    /** Serves the local activities `check <step>` (see `CHECK_ACTIVITY`); refuses any other unknown type. */
-    default(...args: unknown[]): Promise<StepCheck>;
-  };
+export type EngineActivityImplementations = EngineActivities & {
+  /** Serves the local activities `check <step>` (see `CHECK_ACTIVITY`); refuses any other unknown type. */
+  default(...args: unknown[]): Promise<StepCheck>;
+};
 
 /**
  * The engine's activities for one operator: they read the resource, run step checks and applies, and record
@@ -49,8 +46,7 @@ export function createEngineActivities<K extends ResourceKind>(
   options: EngineActivityOptions<K>,
 ): EngineActivityImplementations {
   const engine = engineActivities(options);
-  const look = createLookActivities(options.operator as OperatorDefinition, options.kube);
-  return { ...engine, ...look, default: stepNamedChecks(engine) };
+  return { ...engine, default: stepNamedChecks(engine) };
 }
 
 /** The `default` activity: a check scheduled under its step's name runs as `checkStep`. */

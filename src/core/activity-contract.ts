@@ -19,20 +19,6 @@ export interface EngineActivities {
 }
 
 /**
- * The read-only look the loop takes between runs, when a change arrives while it is paused or backing off from a
- * fight (a local activity; it never counts as a run).
- */
-export interface LookActivities {
-  /** Whether the object is gone (as `prepareRun` would say) or which version of it is there. */
-  lookAtObject(input: PrepareRunInput): Promise<ObjectLook>;
-}
-
-/** What {@link LookActivities.lookAtObject} found. */
-export type ObjectLook =
-  | { readonly kind: 'gone' }
-  | { readonly kind: 'present'; readonly uid: string; readonly generation: number };
-
-/**
  * Activity types of step checks. A check runs as the local activity `check <step>` (the Temporal UI's timeline
  * labels a local activity by its type only), served by the worker's `default` activity; histories recorded before
  * that change call it `checkStep`.

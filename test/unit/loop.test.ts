@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  actOnChange,
   afterRun,
-  type ChangeAction,
   DEFAULT_LOOP_CONFIG,
-  historyFull,
-  type IdleSituation,
   INITIAL_LOOP_STATE,
   type LoopState,
   nextWake,
-  type ObjectChange,
-  type ObjectSeen,
-  objectChange,
-  planWake,
-  wakeFromPlan,
 } from '../../src/core/loop.js';
 import type { RunOutcome, RunReport } from '../../src/core/outcome.js';
 
@@ -109,57 +100,5 @@ describe('afterRun', () => {
       runNumber: 2,
       uid: 'uid',
     });
-  });
-});
-
-describe('the planned run across continue-as-new', () => {
-  it.each([
-    ['a backoff with time left', 10_000, 4_000, 6_000],
-    ['a backoff already over', 10_000, 12_000, 0],
-    ['a run due at once', 0, 0, 0],
-  ])('%s', (_, delayMs, elapsedMs, leftMs) => {
-    const wake = { delayMs, wakeOnChange: false, flapping: true };
-    const planned = planWake(wake, 1_000_000 + delayMs);
-    expect(wakeFromPlan(planned, 1_000_000 + elapsedMs)).toEqual({ ...wake, delayMs: leftMs });
-  });
-});
-
-describe('changes while idle on purpose', () => {
-  const seen = (uid: string, generation: number): ObjectSeen => ({ kind: 'present', uid, generation });
-  const state: LoopState = { ...replay([modified('a')]), uid: 'u1' };
-
-  it.each([
-    ['gone', { kind: 'gone' }, 'gone'],
-    ['the look failed', { kind: 'unknown' }, 'unknown'],
-    ['another uid', seen('u2', 1), 'replaced'],
-    ['a new generation', seen('u1', 2), 'spec-changed'],
-    ['the same generation', seen('u1', 1), 'unchanged'],
-  ] as [string, ObjectSeen, ObjectChange][])('classifies %s', (_, observed, expected) => {
-    expect(objectChange(state, observed)).toBe(expected);
-  });
-
-  it.each([
-    ['paused', 'gone', 'run'],
-    ['paused', 'replaced', 'start-afresh'],
-    ['paused', 'spec-changed', 'ignore'],
-    ['paused', 'unchanged', 'ignore'],
-    ['paused', 'unknown', 'ignore'],
-    ['flap-backoff', 'gone', 'run'],
-    ['flap-backoff', 'replaced', 'start-afresh'],
-    ['flap-backoff', 'spec-changed', 'run'],
-    ['flap-backoff', 'unchanged', 'ignore'],
-    ['flap-backoff', 'unknown', 'ignore'],
-  ] as [IdleSituation, ObjectChange, ChangeAction][])('%s, object %s: %s', (situation, change, action) => {
-    expect(actOnChange(situation, change)).toBe(action);
-  });
-});
-
-describe('historyFull', () => {
-  it.each([
-    [{ length: 10, continueAsNewSuggested: false }, false],
-    [{ length: 40, continueAsNewSuggested: false }, true],
-    [{ length: 10, continueAsNewSuggested: true }, true],
-  ])('%o → %s', (history, full) => {
-    expect(historyFull(history, { maxHistoryEvents: 40 })).toBe(full);
   });
 });
