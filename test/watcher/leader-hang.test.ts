@@ -1,5 +1,3 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { LeaderElector } from '../../src/watcher/leader-election.js';
 import { createTestNamespace, uniqueName } from '../support/kube.js';
