@@ -21,6 +21,22 @@ const operatorModule = fileURLToPath(new URL('../watcher/fixtures/operator.ts', 
 const readyz = async (port: number) =>
   (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status ?? 0;
 
+/** Starts `staircase worker ARGS` as a subprocess (killed when the test finishes), collecting its stderr. */
+function spawnWorker(args: readonly string[]) {
+  const worker = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const output = { stderr: '' };
+  worker.stderr?.on('data', (chunk: Buffer) => {
+    output.stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => worker.on('exit', resolve));
+  onTestFinished(() => {
+    worker.kill('SIGKILL');
+  });
+  return { worker, output, exited };
+}
+
 describe('staircase worker started before Temporal', () => {
   it('waits, not ready, one line per attempt; once Temporal is up it becomes ready and reconciles', async () => {
     await installKind(Stack);
@@ -30,21 +46,14 @@ describe('staircase worker started before Temporal', () => {
     const args = ['worker', '--operator', operatorModule, '--task-queue', taskQueue];
     args.push('--temporal-address', `127.0.0.1:${temporalPort}`, '--health-port', String(healthPort));
     args.push('--kubeconfig', inject('kube').adminKubeconfigPath);
-    const worker = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    worker.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => worker.on('exit', resolve));
-    onTestFinished(() => {
-      worker.kill('SIGKILL');
-    });
+    const { worker, output, exited } = spawnWorker(args);
 
-    await vi.waitFor(() => expect(stderr).toMatch(/trying again in/), { timeout: 30_000, interval: 200 });
+    await vi.waitFor(() => expect(output.stderr).toMatch(/trying again in/), {
+      timeout: 30_000,
+      interval: 200,
+    });
     expect(await readyz(healthPort)).toBe(503);
-    expect(stderr).toContain(`cannot reach Temporal at 127.0.0.1:${temporalPort}`);
+    expect(output.stderr).toContain(`cannot reach Temporal at 127.0.0.1:${temporalPort}`);
     expect(worker.exitCode).toBeNull();
 
     const watchdog = Watchdog.start();
@@ -84,20 +93,13 @@ describe('staircase worker started before Temporal', () => {
       `127.0.0.1:${await freePort()}`,
     ];
     args.push('--kubeconfig', inject('kube').adminKubeconfigPath);
-    const worker = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const { worker, output, exited } = spawnWorker(args);
+    await vi.waitFor(() => expect(output.stderr).toMatch(/trying again in/), {
+      timeout: 30_000,
+      interval: 200,
     });
-    let stderr = '';
-    worker.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => worker.on('exit', resolve));
-    onTestFinished(() => {
-      worker.kill('SIGKILL');
-    });
-    await vi.waitFor(() => expect(stderr).toMatch(/trying again in/), { timeout: 30_000, interval: 200 });
     worker.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stderr).toContain('stopped before Temporal was reachable');
+    expect(output.stderr).toContain('stopped before Temporal was reachable');
   }, 60_000);
 });
