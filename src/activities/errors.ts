@@ -1,6 +1,7 @@
 import { ApiException } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
 import { PERMANENT_ERROR_TYPES } from '../core/activity-contract.js';
+import { statusMessageOf } from '../core/kube-status.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { InvalidPlanError, PermanentError } from '../operator/errors.js';
 
@@ -55,17 +56,9 @@ export function classifyPlanError(error: unknown): ApplicationFailure {
   });
 }
 
-/** The `message` of a Kubernetes Status body, or the raw body. */
+/** The `message` of a Kubernetes API error's Status body, or the raw body. */
 export function kubeMessage(error: ApiException<unknown>): string {
-  const body = error.body;
-  if (typeof body === 'string') {
-    try {
-      return (JSON.parse(body) as { message?: string }).message ?? body;
-    } catch {
-      return body;
-    }
-  }
-  return (body as { message?: string } | undefined)?.message ?? String(body);
+  return statusMessageOf(error.body);
 }
 
 /** True when `error` is a Kubernetes 404. */

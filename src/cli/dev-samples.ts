@@ -5,9 +5,9 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import { statusMessageOf } from '../core/kube-status.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { displayName } from '../core/resource-ref.js';
-import { apiStatusMessage } from '../devenv/install-crd.js';
 import { waitFor } from '../devenv/wait.js';
 import type { DevHooks } from '../operator/operator.js';
 import type { ResourceKind } from '../operator/resource-kind.js';
@@ -85,7 +85,7 @@ async function untilAccepted(sample: string, apply: () => Promise<unknown>): Pro
         return 'applied';
       } catch (error) {
         if (error instanceof ApiException && !TRANSIENT.has(error.code))
-          return new SampleRejectedError(sample, error.code, apiStatusMessage(error.body), { cause: error });
+          return new SampleRejectedError(sample, error.code, statusMessageOf(error.body), { cause: error });
         throw error;
       }
     },

@@ -6,6 +6,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import { statusMessageOf } from '../core/kube-status.js';
 import { waitFor } from './wait.js';
 
 /**
@@ -88,7 +89,7 @@ async function applyCrd(
         return 'applied';
       } catch (error) {
         if (error instanceof ApiException && !TRANSIENT_CODES.has(error.code)) {
-          return new CrdRejectedError(name, error.code, apiStatusMessage(error.body), { cause: error });
+          return new CrdRejectedError(name, error.code, statusMessageOf(error.body), { cause: error });
         }
         throw error;
       }
@@ -114,16 +115,4 @@ async function waitUntilServed(kube: KubeConfig, name: string, crd: CrdObject, t
     },
     { what: `the CRD ${name} to be Established and served`, timeoutMs, intervalMs: 100 },
   );
-}
-
-/** The `message` of a Kubernetes API error's Status body, else the body as text. */
-export function apiStatusMessage(body: unknown): string {
-  if (typeof body === 'string') {
-    try {
-      return (JSON.parse(body) as { message?: string }).message ?? body;
-    } catch {
-      return body;
-    }
-  }
-  return (body as { message?: string } | undefined)?.message ?? String(body);
 }

@@ -3,8 +3,8 @@ import { engineWorkflowsPath } from '../worker/create-worker.js';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
-/** Drops webpack's chatter while bundling. */
-const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+/** A logger for `bundleWorkflowCode` that drops webpack's chatter. */
+export const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /** The engine's workflow bundle, built once per process and shared by every worker a test starts. */
 export function engineBundle(): Promise<WorkflowBundleWithSourceMap> {

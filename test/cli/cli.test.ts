@@ -12,8 +12,9 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { beforeAll, describe, expect, inject, it, onTestFinished, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { signalChange } from '../../src/client/reconcile-client.js';
+import { statusMessageOf } from '../../src/core/kube-status.js';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
-import { apiStatusMessage, type CrdObject, installCrd } from '../../src/devenv/install-crd.js';
+import { type CrdObject, installCrd } from '../../src/devenv/install-crd.js';
 import { freePort } from '../../src/devenv/ports.js';
 import { resolveOptions } from '../../src/operator/operator.js';
 import { TestResources } from '../../src/testing/index.js';
@@ -373,7 +374,7 @@ describe('the CRD `staircase crd` prints is the one installed', () => {
     const rejection = (name: string, spec: object) =>
       create(name, spec).then(
         () => 'accepted',
-        (error: ApiException<unknown>) => `${error.code}: ${apiStatusMessage(error.body)}`,
+        (error: ApiException<unknown>) => `${error.code}: ${statusMessageOf(error.body)}`,
       );
 
     expect((await create('defaulted', { size: 'small' })).spec).toEqual({ size: 'small', replicas: 2 });

@@ -20,10 +20,8 @@ import type { ResourceDescription } from '../../src/workflows/contract.js';
 import { adminKubeConfig, createTestNamespace } from './kube.js';
 import { uniqueTaskQueue } from './temporal.js';
 
+export { quietLogger } from '../../src/testing/bundle.js';
 export { engineBundle } from '../../src/testing/index.js';
-
-/** A logger for `bundleWorkflowCode` that drops webpack's chatter. */
-export const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /** The test run's servers, as the global set-up provided them. */
 export function testServers(overrides: Partial<TestServerAddresses> = {}): TestServerAddresses {
