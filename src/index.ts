@@ -6,13 +6,32 @@
  * declared as data) and {@link statusStep} (status the plan depends on); steps talk to Kubernetes through the typed
  * {@link KubeClient} in their context. Running: {@link createEngineWorker} (or {@link createEngineWorkers} for
  * several operators) and
- * {@link signalChange}. Talking to a running loop: the signals, query and update in the workflow contract.
+ * {@link signalChange}. Encrypted histories: {@link createPayloadCodec} from {@link loadCodecKeys}, passed as
+ * `codec` to workers, and {@link startCodecServer} for the Temporal UI. Talking to a running loop: the signals, query and update in the workflow contract.
  *
  * @packageDocumentation
  */
 
 export { createEngineActivities, type EngineActivityOptions } from './activities/create-activities.js';
 export { type LoopTarget, signalChange } from './client/reconcile-client.js';
+/** Encrypted histories: the payload codec, its key set, and the codec server for the Temporal UI. */
+export {
+  AesGcmPayloadCodec,
+  CODEC_KEY_FILE_ENV,
+  CODEC_KEYS_ENV,
+  CodecKeyNotFoundError,
+  type CodecKeys,
+  CodecKeysSchema,
+  type CodecServer,
+  type CodecServerOptions,
+  createPayloadCodec,
+  dataConverterFor,
+  InvalidCodecKeysError,
+  loadCodecKeys,
+  PayloadDecryptionError,
+  parseCodecKeys,
+  startCodecServer,
+} from './codec/index.js';
 /** The activity contract between the workflow and the worker (types only). */
 export type {
   AppliedFix,

@@ -1,4 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import { createPayloadCodec } from '../codec/data-converter.js';
+import { loadCodecKeys } from '../codec/keys.js';
 import { loadKubeConfig } from '../runtime/kube-config.js';
 import { type TemporalSettings, TemporalSettingsSchema } from '../runtime/temporal-connection.js';
 import { flagOrEnv } from './parse.js';
@@ -10,7 +12,12 @@ export {
   TemporalSettingsSchema,
 } from '../runtime/temporal-connection.js';
 
-/** Reads Temporal settings from flags (first) and TEMPORAL_* environment variables. */
+/**
+ * Reads Temporal settings from flags (first) and TEMPORAL_* environment variables, and the codec keys from
+ * `--codec-key-file`, `STAIRCASE_CODEC_KEY_FILE` or `STAIRCASE_CODEC_KEYS` (payloads are encrypted when given).
+ *
+ * @throws {z.ZodError} on invalid settings; `InvalidCodecKeysError` naming the key source and the problem.
+ */
 export function temporalSettings(
   flags: Readonly<Record<string, string | boolean | readonly string[] | undefined>>,
   env: NodeJS.ProcessEnv,
@@ -25,9 +32,11 @@ export function temporalSettings(
     tlsServerName: pick('tls-server-name', 'TEMPORAL_TLS_SERVER_NAME'),
     apiKey: pick('api-key', 'TEMPORAL_API_KEY'),
   };
-  return TemporalSettingsSchema.parse(
+  const settings = TemporalSettingsSchema.parse(
     Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
   );
+  const keys = loadCodecKeys({ file: pick('codec-key-file', 'STAIRCASE_CODEC_KEY_FILE'), env });
+  return keys ? { ...settings, codec: createPayloadCodec(keys) } : settings;
 }
 
 /** The Kubernetes client configuration of a production process: the kubeconfig file when given, else in-cluster. */

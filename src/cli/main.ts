@@ -22,12 +22,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   pause: async () => (await import('./commands/loop-control.js')).pauseCommand,
   resume: async () => (await import('./commands/loop-control.js')).resumeCommand,
   replay: async () => (await import('./commands/replay.js')).replayCommand,
+  'codec-server': async () => (await import('./commands/codec-server.js')).codecServerCommand,
   provision: async () => (await import('./commands/provision.js')).provisionCommand,
 };
 
 async function usage(): Promise<string> {
   const lines = await Promise.all(
-    Object.entries(COMMANDS).map(async ([name, load]) => `  ${name.padEnd(10)} ${(await load()).summary}`),
+    Object.entries(COMMANDS).map(async ([name, load]) => `  ${name.padEnd(12)} ${(await load()).summary}`),
   );
   return `usage: staircase <command> [options]   (staircase <command> --help for its options)\n\n${lines.join('\n')}\n`;
 }

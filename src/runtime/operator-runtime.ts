@@ -139,6 +139,7 @@ async function startWorkers(
     taskQueueOf,
     connection,
     namespace: options.temporal.namespace,
+    ...(options.temporal.codec ? { codec: options.temporal.codec } : {}),
     kube: kube ?? options.kube,
   });
   const done = workers.run();

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
+import { dataConverterFor } from '../codec/data-converter.js';
 import { backoffDelay } from '../core/backoff.js';
 
 /** How to reach Temporal: address, namespace, and mTLS or an API key. */
@@ -22,8 +24,11 @@ export const TemporalSettingsSchema = z
     message: 'give both --tls-cert and --tls-key, or neither',
   });
 
-/** Validated Temporal settings. */
-export type TemporalSettings = z.output<typeof TemporalSettingsSchema>;
+/**
+ * Validated Temporal settings, and the payload codec every client, worker and replayer of the process uses (see
+ * `createPayloadCodec`); payloads are stored as they are without one.
+ */
+export type TemporalSettings = z.output<typeof TemporalSettingsSchema> & { readonly codec?: PayloadCodec };
 
 /** Temporal could not be reached at the configured address. */
 export class TemporalUnreachableError extends Error {
@@ -67,7 +72,12 @@ export async function connectClient(settings: TemporalSettings): Promise<Client>
   const connection = await Connection.connect(connectionOptions(settings)).catch((error: unknown) => {
     throw new TemporalUnreachableError(settings.address, { cause: error });
   });
-  return new Client({ connection, namespace: settings.namespace });
+  const dataConverter = dataConverterFor(settings.codec);
+  return new Client({
+    connection,
+    namespace: settings.namespace,
+    ...(dataConverter ? { dataConverter } : {}),
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import {
   CHECK_ACTIVITY,
@@ -48,7 +48,8 @@ interface Decoded {
  * recreated object starts a new one).
  *
  * Reads activity types and payloads, not the UI labels, so it is independent of how summaries are worded.
- * Caveats: assumes the default (JSON, unencrypted) payload converter.
+ * Payloads are decoded with the client's data converter, so encrypted histories read the same when the client has
+ * the codec (as the kit's client does when the test was given one).
  */
 export async function runsInHistory(client: Client, workflowId: string): Promise<RunInHistory[]> {
   const executions: HistoryEvent[][] = [];
@@ -61,23 +62,26 @@ export async function runsInHistory(client: Client, workflowId: string): Promise
     if (!runId) break;
   }
   const decoded: Decoded = { runs: [], pending: [] };
-  for (const event of executions.flat()) readEvent(decoded, event);
+  const decode = decoder(client.options.loadedDataConverter);
+  for (const event of executions.flat()) await readEvent(decoded, event, decode);
   return decoded.runs;
 }
 
-function readEvent(decoded: Decoded, event: HistoryEvent): void {
+type Decode = <T>(payload: Payload | null | undefined) => Promise<T | undefined>;
+
+async function readEvent(decoded: Decoded, event: HistoryEvent, decode: Decode): Promise<void> {
   if (event.eventType === EventType.EVENT_TYPE_MARKER_RECORDED) {
     const details = event.markerRecordedEventAttributes?.details ?? {};
-    const data = decode<{ activity_type?: string }>(details.data?.payloads?.[0]);
+    const data = await decode<{ activity_type?: string }>(details.data?.payloads?.[0]);
     const result = details.result?.payloads?.[0];
-    if (data?.activity_type === 'prepareRun') startRun(decoded, decode<PreparedRun>(result));
+    if (data?.activity_type === 'prepareRun') startRun(decoded, await decode<PreparedRun>(result));
     const type = data?.activity_type ?? '';
-    if (isCheckActivityType(type)) recordCheck(decoded, type, decode<StepCheck>(result));
+    if (isCheckActivityType(type)) recordCheck(decoded, type, await decode<StepCheck>(result));
   }
   if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
     const attributes = event.activityTaskScheduledEventAttributes;
     if (attributes?.activityType?.name !== 'applyStep') return;
-    const call = decode<StepCall>(attributes.input?.payloads?.[0]);
+    const call = await decode<StepCall>(attributes.input?.payloads?.[0]);
     const run = decoded.runs.at(-1);
     if (!run || !call) return;
     (run.applies as string[]).push(call.step);
@@ -112,8 +116,14 @@ function stepNames(entry: PlanEntry): string[] {
   return entry.kind === 'step' ? [entry.step.name] : entry.steps.map(({ step }) => step.name);
 }
 
-function decode<T>(payload: Payload | null | undefined): T | undefined {
-  return payload ? (defaultPayloadConverter.fromPayload(payload) as T) : undefined;
+/** Decodes one payload as the client would: its codecs in reverse order, then its payload converter. */
+function decoder(converter: LoadedDataConverter): Decode {
+  return async <T>(payload: Payload | null | undefined) => {
+    if (!payload) return undefined;
+    let payloads = [payload];
+    for (const codec of [...converter.payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+    return converter.payloadConverter.fromPayload(payloads[0] as Payload) as T;
+  };
 }
 
 /** The applied steps of every run, in order: `['ensure-a', 'ensure-b']`. */

@@ -20,7 +20,13 @@ export {
   type StepInHistory,
 } from './history.js';
 export { type OperatorTest, type OperatorTestOptions, startOperatorTest } from './operator-test.js';
-export { assertHistoriesReplay, type ReplayResult, recordHistory, replayHistories } from './replay.js';
+export {
+  assertHistoriesReplay,
+  type ReplayOptions,
+  type ReplayResult,
+  recordHistory,
+  replayHistories,
+} from './replay.js';
 export { conditionOf, type TestObject, TestResources } from './resources.js';
 export {
   provideTestServers,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { type LoopTarget, signalChange } from '../client/reconcile-client.js';
 import { type ResourceRef, workflowIdFor } from '../core/resource-ref.js';
@@ -45,6 +46,12 @@ export interface OperatorTestOptions<K extends ResourceKind> {
    * non-determinism shows up in tests rather than in production.
    */
   readonly maxCachedWorkflows?: number;
+  /**
+   * Encrypt the test's histories with this codec (see `createPayloadCodec`), as production processes do with
+   * `--codec-key-file`: the worker, watcher and the test's client use it, so waits, `describe` and
+   * {@link OperatorTest.runs} read through it.
+   */
+  readonly codec?: PayloadCodec;
 }
 
 /** A running operator (worker, and watcher unless disabled) on real servers, with helpers to drive and inspect it. */
@@ -136,7 +143,11 @@ export async function startOperatorTest<K extends ResourceKind>(
     const suffix = randomBytes(4).toString('hex');
     const runtime = await startOperatorRuntime({
       operators,
-      temporal: { address: servers.temporalAddress, namespace: servers.temporalNamespace },
+      temporal: {
+        address: servers.temporalAddress,
+        namespace: servers.temporalNamespace,
+        ...(options.codec ? { codec: options.codec } : {}),
+      },
       kube,
       taskQueueOf: (operator) =>
         operator === options.operator && options.taskQueue

@@ -1,8 +1,10 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
+import { dataConverterFor } from '../codec/data-converter.js';
 import { engineWorkflowsPath } from '../worker/create-worker.js';
 import { ReplayFailedError } from './errors.js';
 
@@ -30,11 +32,20 @@ export async function recordHistory(
   return path;
 }
 
+/** Options of {@link replayHistories} and {@link assertHistoriesReplay}. */
+export interface ReplayOptions {
+  /** The codec the histories were written with (encrypted histories); none by default. */
+  readonly codec?: PayloadCodec;
+}
+
 /**
  * Replays every `*.json` history in `dir` (or the given files) against the engine's current workflow code, with
  * no server. A history recorded by an older version that fails here means running loops would break on upgrade.
  */
-export async function replayHistories(dirOrFiles: string | readonly string[]): Promise<ReplayResult[]> {
+export async function replayHistories(
+  dirOrFiles: string | readonly string[],
+  options: ReplayOptions = {},
+): Promise<ReplayResult[]> {
   const files =
     typeof dirOrFiles === 'string'
       ? (await readdir(dirOrFiles))
@@ -49,7 +60,9 @@ export async function replayHistories(dirOrFiles: string | readonly string[]): P
     })),
   );
   const results: ReplayResult[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowsPath: engineWorkflowsPath() }, histories)) {
+  const dataConverter = dataConverterFor(options.codec);
+  const replayer = { workflowsPath: engineWorkflowsPath(), ...(dataConverter ? { dataConverter } : {}) };
+  for await (const result of Worker.runReplayHistories(replayer, histories)) {
     results.push(
       result.error
         ? { history: result.workflowId, error: result.error.message }
@@ -64,8 +77,11 @@ export async function replayHistories(dirOrFiles: string | readonly string[]): P
  *
  * @throws {ReplayFailedError} listing each history that does not replay and why.
  */
-export async function assertHistoriesReplay(dirOrFiles: string | readonly string[]): Promise<number> {
-  const results = await replayHistories(dirOrFiles);
+export async function assertHistoriesReplay(
+  dirOrFiles: string | readonly string[],
+  options: ReplayOptions = {},
+): Promise<number> {
+  const results = await replayHistories(dirOrFiles, options);
   if (results.length === 0)
     throw new ReplayFailedError([{ history: String(dirOrFiles), message: 'no history files found' }]);
   const failures = results.flatMap((r) => (r.error ? [{ history: r.history, message: r.error }] : []));

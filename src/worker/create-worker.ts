@@ -3,9 +3,11 @@ import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Resource } from '@opentelemetry/resources';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { PayloadCodec } from '@temporalio/common';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createEngineActivities } from '../activities/create-activities.js';
+import { dataConverterFor } from '../codec/data-converter.js';
 import { type OperatorDefinition, resolveOptions } from '../operator/operator.js';
 import type { ResourceKind } from '../operator/resource-kind.js';
 
@@ -25,9 +27,17 @@ export interface EngineWorkerOptions<K extends ResourceKind> {
    * exported through `spanProcessor`. Bundles the workflow code at start (the tracing interceptors go in the bundle).
    */
   readonly tracing?: { readonly spanProcessor: SpanProcessor; readonly serviceName?: string };
+  /**
+   * Encrypts every payload the worker writes to history and decrypts what it reads (see `createPayloadCodec`);
+   * failure messages are encrypted too. Every process reading these histories needs the same keys.
+   */
+  readonly codec?: PayloadCodec;
   /** Extra worker options (for example `maxCachedWorkflows: 0` in tests, to replay every task). */
   readonly tuning?: Partial<
-    Omit<WorkerOptions, 'connection' | 'taskQueue' | 'activities' | 'workflowsPath' | 'workflowBundle'>
+    Omit<
+      WorkerOptions,
+      'connection' | 'taskQueue' | 'activities' | 'workflowsPath' | 'workflowBundle' | 'dataConverter'
+    >
   >;
 }
 
@@ -49,9 +59,11 @@ export async function createEngineWorker<K extends ResourceKind>(
     options.workflowBundle && !options.tracing
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: engineWorkflowsPath() };
+  const dataConverter = dataConverterFor(options.codec);
   return Worker.create({
     ...options.tuning,
     ...code,
+    ...(dataConverter ? { dataConverter } : {}),
     plugins: options.tracing ? [tracingPlugin(options.tracing, options.operator.name)] : [],
     connection: options.connection,
     ...(options.namespace ? { namespace: options.namespace } : {}),

@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
+import { dataConverterFor } from '../../codec/data-converter.js';
 import { engineWorkflowsPath } from '../../worker/create-worker.js';
 import { RECONCILE_WORKFLOW_TYPE } from '../../workflows/contract.js';
-import { connectClient, temporalSettings } from '../connections.js';
+import { connectClient, type TemporalSettings, temporalSettings } from '../connections.js';
 import { UsageError } from '../errors.js';
 import { parseFlags, TEMPORAL_FLAGS, TEMPORAL_HELP, validated } from '../parse.js';
 
@@ -33,10 +34,11 @@ async function fromFiles(files: readonly string[]): Promise<NamedHistory[]> {
   );
 }
 
-async function fromServer(values: Record<string, string | boolean | undefined>): Promise<NamedHistory[]> {
-  const client = await connectClient(
-    validated('Temporal settings', () => temporalSettings(values, process.env)),
-  );
+async function fromServer(
+  values: Record<string, string | boolean | undefined>,
+  settings: TemporalSettings,
+): Promise<NamedHistory[]> {
+  const client = await connectClient(settings);
   try {
     const ids =
       typeof values['workflow-id'] === 'string'
@@ -77,11 +79,14 @@ export const replayCommand = {
     const fromServerAsked = values['workflow-id'] !== undefined || values.query !== undefined;
     if (fromServerAsked === positionals.length > 0)
       throw new UsageError('give history files, or --workflow-id / --query, not both');
-    const histories = fromServerAsked ? await fromServer(values) : await fromFiles(positionals);
+    // Encrypted histories (files too) replay with the same codec keys as the workers that wrote them.
+    const settings = validated('Temporal settings', () => temporalSettings(values, process.env));
+    const histories = fromServerAsked ? await fromServer(values, settings) : await fromFiles(positionals);
     if (histories.length === 0) throw new UsageError('no histories matched');
     let failed = 0;
+    const dataConverter = dataConverterFor(settings.codec);
     for await (const result of Worker.runReplayHistories(
-      { workflowsPath: engineWorkflowsPath() },
+      { workflowsPath: engineWorkflowsPath(), ...(dataConverter ? { dataConverter } : {}) },
       histories,
     )) {
       if (result.error) failed += 1;
