@@ -4,6 +4,7 @@ import {
   type AppliedFix,
   CHECK_ACTIVITY,
   type EngineActivities,
+  type LookActivities,
   PERMANENT_ERROR_TYPES,
   type PreparedRun,
   type PrepareRunInput,
@@ -19,6 +20,7 @@ import type { AnyStep, StepContext } from '../operator/step.js';
 import { classifyPlanError, classifyStepError, isNotFound } from './errors.js';
 import { createKubeClient, ObjectApi } from './kube-client.js';
 import { applyEngineStatus, emitEvent, mergeStatus, type RawResource, readResource } from './kube-objects.js';
+import { createLookActivities, currentRef } from './look.js';
 import { choosePlan, type PlanChoice } from './plans.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { stepSignal, whileHeartbeating } from './step-signal.js';
@@ -33,10 +35,11 @@ export interface EngineActivityOptions<K extends ResourceKind> {
 }
 
 /** The engine's activities as a worker registers them: the typed ones, and `default` for step-named checks. */
-export type EngineActivityImplementations = EngineActivities & {
-  /** Serves the local activities `check <step>` (see `CHECK_ACTIVITY`); refuses any other unknown type. */
-  default(...args: unknown[]): Promise<StepCheck>;
-};
+export type EngineActivityImplementations = EngineActivities &
+  LookActivities & {
+    /** Serves the local activities `check <step>` (see `CHECK_ACTIVITY`); refuses any other unknown type. */
+    default(...args: unknown[]): Promise<StepCheck>;
+  };
 
 /**
  * The engine's activities for one operator: they read the resource, run step checks and applies, and record
@@ -46,7 +49,8 @@ export function createEngineActivities<K extends ResourceKind>(
   options: EngineActivityOptions<K>,
 ): EngineActivityImplementations {
   const engine = engineActivities(options);
-  return { ...engine, default: stepNamedChecks(engine) };
+  const look = createLookActivities(options.operator as OperatorDefinition, options.kube);
+  return { ...engine, ...look, default: stepNamedChecks(engine) };
 }
 
 /** The `default` activity: a check scheduled under its step's name runs as `checkStep`. */
@@ -128,7 +132,9 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
 
   return {
     async prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
-      const raw = await readResource(kube, input.ref);
+      // The kind's version this worker serves, not the one the loop started with (it may no longer be served).
+      const ref = currentRef(operator, input.ref);
+      const raw = await readResource(kube, ref);
       if (!raw) return { kind: 'gone' };
       snapshots.put(raw);
       const deleting = raw.metadata.deletionTimestamp !== undefined;
@@ -144,12 +150,14 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
       } catch (error) {
         const failure = classifyPlanError(error);
         // The workflow records no status for a run that could not start: say it here, best-effort.
-        await recordPlanFailure(input.ref, raw, deleting, failure).catch(() => {});
+        await recordPlanFailure(ref, raw, deleting, failure).catch(() => {});
         throw failure;
       }
       if (choice.kind === 'gone') return { kind: 'gone' };
-      if (choice.kind === 'invalid') return { kind: 'invalid', ...version, message: choice.message, status };
-      return { kind: 'ready', ...version, plan: choice.plan.descriptor, status };
+      const settings = { loop: resolved.loop, version: operator.kind.version };
+      if (choice.kind === 'invalid')
+        return { kind: 'invalid', ...version, message: choice.message, status, settings };
+      return { kind: 'ready', ...version, plan: choice.plan.descriptor, status, settings };
     },
 
     async checkStep(call: StepCall): Promise<StepCheck> {

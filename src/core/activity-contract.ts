@@ -1,4 +1,5 @@
 import type { CheckResult } from './check-result.js';
+import type { LoopConfig } from './loop.js';
 import type { PlanDescriptor, PlanPurpose } from './plan-descriptor.js';
 import type { ResourceRef } from './resource-ref.js';
 import type { EngineStatus } from './status.js';
@@ -17,6 +18,20 @@ export interface EngineActivities {
   /** Writes status and emits a Kubernetes Event. Best-effort: the workflow ignores its failure. */
   recordRun(input: RecordRunInput): Promise<void>;
 }
+
+/**
+ * The read-only look the loop takes between runs, when a change arrives while it is paused or backing off from a
+ * fight (a local activity; it never counts as a run).
+ */
+export interface LookActivities {
+  /** Whether the object is gone (as `prepareRun` would say) or which version of it is there. */
+  lookAtObject(input: PrepareRunInput): Promise<ObjectLook>;
+}
+
+/** What {@link LookActivities.lookAtObject} found. */
+export type ObjectLook =
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'present'; readonly uid: string; readonly generation: number };
 
 /**
  * Activity types of step checks. A check runs as the local activity `check <step>` (the Temporal UI's timeline
@@ -54,13 +69,25 @@ export type PreparedRun =
       readonly kind: 'invalid';
       readonly message: string;
       readonly status: Partial<EngineStatus>;
+      readonly settings?: WorkerSettings;
     })
   | (ObjectVersion & {
       readonly kind: 'ready';
       readonly plan: PlanDescriptor;
       /** The engine-owned status currently on the object. */
       readonly status: Partial<EngineStatus>;
+      readonly settings?: WorkerSettings;
     });
+
+/**
+ * The operator's settings as the worker that prepared the run has them, so that new settings reach running loops
+ * (absent in histories from before; the workflow input's config is then the fallback).
+ */
+export interface WorkerSettings {
+  readonly loop: LoopConfig;
+  /** The kind's API version the worker reads and writes (`v2`), which the loop then uses in its references. */
+  readonly version: string;
+}
 
 /** Which version of the object a run works on. */
 export interface ObjectVersion {

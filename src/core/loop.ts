@@ -50,6 +50,16 @@ export interface LoopState {
   readonly lastReport?: RunReport;
   /** Epoch ms of the next planned run, for the query. */
   readonly nextRunAt?: number;
+  /** The next run as planned when continuing as new, so the new run keeps it (absent in older histories). */
+  readonly planned?: PlannedWake;
+}
+
+/** A planned next run: when it is due and what may bring it forward. Plain data, carried across continue-as-new. */
+export interface PlannedWake {
+  /** Epoch ms the next run is due. */
+  readonly atMs: number;
+  readonly wakeOnChange: boolean;
+  readonly flapping: boolean;
 }
 
 /** The state of a new loop. */
@@ -134,4 +144,82 @@ export function afterRun(state: LoopState, report: RunReport, uid: string | unde
     consecutiveFailures: kind === 'failed' ? state.consecutiveFailures + 1 : 0,
     lastReport: report,
   };
+}
+
+/** The plan to carry across continue-as-new: `wake` as decided, due at `atMs`. */
+export function planWake(wake: WakeDecision, atMs: number): PlannedWake {
+  return { atMs, wakeOnChange: wake.wakeOnChange, flapping: wake.flapping };
+}
+
+/** The wake decision of a run that continued from `planned`, at `nowMs`: what is left of the delay. */
+export function wakeFromPlan(planned: PlannedWake, nowMs: number): WakeDecision {
+  return {
+    delayMs: timerLength(planned.atMs, nowMs),
+    wakeOnChange: planned.wakeOnChange,
+    flapping: planned.flapping,
+  };
+}
+
+/** The shortest timer the loop starts: 1 ms. */
+export const MIN_TIMER_MS = 1;
+
+/**
+ * How long to sleep until `dueAtMs`, seen at `nowMs`: never less than {@link MIN_TIMER_MS}.
+ *
+ * Why never 0: `condition(fn, 0)` makes the SDK record a patch marker of its own, and a workflow's clock is not
+ * guaranteed to read the same after a local activity when a history is replayed; a delay that is 0 live and 1 on
+ * replay (or the reverse) would then break replay. A 1 ms timer is the same command either way.
+ */
+export function timerLength(dueAtMs: number, nowMs: number): number {
+  return Math.max(MIN_TIMER_MS, dueAtMs - nowMs);
+}
+
+/** What a look at the object between runs found. */
+export type ObjectSeen =
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'present'; readonly uid: string; readonly generation: number }
+  /** The look failed (say, the API server is unreachable). */
+  | { readonly kind: 'unknown' };
+
+/** How the object differs from what the last run saw. */
+export type ObjectChange = 'gone' | 'replaced' | 'spec-changed' | 'unchanged' | 'unknown';
+
+/** Compares what a look found with the last run: gone, a new object under the same name, a new generation, or none. */
+export function objectChange(state: LoopState, seen: ObjectSeen): ObjectChange {
+  if (seen.kind !== 'present') return seen.kind;
+  if (state.uid !== undefined && seen.uid !== state.uid) return 'replaced';
+  const generation = state.lastReport?.generation;
+  return generation === undefined || seen.generation !== generation ? 'spec-changed' : 'unchanged';
+}
+
+/** Where a change signal found the loop when it looked: paused, or backing off from a fight. */
+export type IdleSituation = 'paused' | 'flap-backoff';
+
+/** What the loop does about a change: run now, start afresh (a new object: no pause, counters reset), or sleep on. */
+export type ChangeAction = 'run' | 'start-afresh' | 'ignore';
+
+/**
+ * Decides what a change signal may do while the loop is idle on purpose.
+ *
+ * - paused: only the object's end wakes it — gone → run (a run of a gone object only ends the loop); replaced →
+ *   start afresh (the pause was for the old object); anything else waits for `resume`;
+ * - flap backoff: only a spec change (new generation), the object's end or its replacement wakes it; the children
+ *   the fight keeps modifying do not.
+ */
+export function actOnChange(situation: IdleSituation, change: ObjectChange): ChangeAction {
+  if (change === 'replaced') return 'start-afresh';
+  if (change === 'gone') return 'run';
+  if (situation === 'flap-backoff' && change === 'spec-changed') return 'run';
+  return 'ignore';
+}
+
+/** History figures of the current run, as the workflow sees them. */
+export interface HistoryFigures {
+  readonly length: number;
+  readonly continueAsNewSuggested: boolean;
+}
+
+/** True when the loop should continue as new: Temporal suggests it, or history reached `maxHistoryEvents`. */
+export function historyFull(history: HistoryFigures, config: Pick<LoopConfig, 'maxHistoryEvents'>): boolean {
+  return history.continueAsNewSuggested || history.length >= config.maxHistoryEvents;
 }

@@ -10,7 +10,21 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { afterRun, INITIAL_LOOP_STATE, type LoopState, nextWake, type WakeDecision } from '../core/loop.js';
+import {
+  actOnChange,
+  afterRun,
+  historyFull,
+  type IdleSituation,
+  INITIAL_LOOP_STATE,
+  type LoopConfig,
+  type LoopState,
+  nextWake,
+  objectChange,
+  planWake,
+  timerLength,
+  type WakeDecision,
+  wakeFromPlan,
+} from '../core/loop.js';
 import type { RunReport } from '../core/outcome.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { runSummary } from '../core/run-summary.js';
@@ -25,6 +39,7 @@ import {
   resumeSignal,
 } from './contract.js';
 import { describeLoop, detailsMarkdown } from './describe.js';
+import { observeObject } from './observe.js';
 import { recordDeleted, recordOutcome } from './record.js';
 import { executeRun, type RunResult } from './run.js';
 import { STEP_NAMED_CHECKS_PATCH } from './step-calls.js';
@@ -41,49 +56,100 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunRepor
   loop.installHandlers();
   for (;;) {
     await loop.sleepUntilDue();
-    if (!loop.due()) continue;
-    const report = await loop.runOnce();
-    if (report.outcome.kind === 'deleted') {
-      recordDeleted();
+    if (loop.due()) {
+      const report = await loop.runOnce();
+      if (report.outcome.kind === 'deleted') {
+        recordDeleted();
+        await condition(allHandlersFinished);
+        return report;
+      }
+    } else if (!loop.patches.idleLooks) continue;
+    if (loop.historyFull()) {
       await condition(allHandlersFinished);
-      return report;
-    }
-    if (
-      workflowInfo().continueAsNewSuggested ||
-      workflowInfo().historyLength >= input.config.maxHistoryEvents
-    ) {
-      await condition(allHandlersFinished);
-      return await continueAsNew<typeof reconcileWorkflow>({
-        ref: input.ref,
-        config: input.config,
-        state: loop.state,
-      });
+      return await continueAsNew<typeof reconcileWorkflow>(loop.continuation());
     }
   }
 }
+
+/**
+ * Patch: continue-as-new carries the planned next run (`LoopState.planned`), so the new run keeps the permanent
+ * failure backoff, the flap backoff and the minimum delay instead of running at once.
+ */
+export const CARRY_DUE_TIME_PATCH = 'staircase-carry-due-time';
+/**
+ * Patch: while idle on purpose the loop looks at the object when a change arrives — paused, only the object's end
+ * or its replacement wakes it (a recreated object does not inherit the pause); in a flap backoff only a spec change
+ * does (the fighting children's own events do not). An idle loop also continues as new when history is full.
+ */
+export const IDLE_LOOKS_PATCH = 'staircase-idle-looks';
+/**
+ * Patch: each run takes the operator's settings from the worker that prepared it — loop timing for its decisions and
+ * the kind's API version for its calls — so new settings reach running loops; the input's config is the fallback.
+ */
+export const SETTINGS_FROM_WORKER_PATCH = 'staircase-settings-from-worker';
 
 /** The loop's mutable state and its steps; one instance per workflow run. */
 class ReconcileLoop {
   state: LoopState;
   private wake: WakeDecision = { delayMs: 0, wakeOnChange: true, flapping: false };
+  /** Epoch ms the next run is due (behind {@link CARRY_DUE_TIME_PATCH}). */
+  private dueAt = Date.now();
   private requestedRuns = 0;
+  /** Change signals received, so a look can tell whether another arrived meanwhile. */
+  private changes = 0;
+  /** A look found the object gone: run once even while paused, to end the loop. */
+  private runToEnd = false;
   private completedRuns = 0;
   private currentStep: string | undefined;
   private running = false;
-  // Asked before any command of the first run, so its marker never falls inside a run.
+  // Asked before any command of the first run, so their markers never fall inside a run.
   private readonly stepNamedChecks = patched(STEP_NAMED_CHECKS_PATCH);
+  readonly patches = {
+    carryDueTime: patched(CARRY_DUE_TIME_PATCH),
+    idleLooks: patched(IDLE_LOOKS_PATCH),
+    settingsFromWorker: patched(SETTINGS_FROM_WORKER_PATCH),
+  };
+  /** Loop timing: the worker's, from the last run (behind {@link SETTINGS_FROM_WORKER_PATCH}), else the input's. */
+  private config: LoopConfig;
+  /** The resource, at the API version the worker serves (behind the same patch). */
+  private resource: ResourceRef;
 
-  constructor(private readonly input: ReconcileInput) {
-    this.state = input.state ?? INITIAL_LOOP_STATE;
+  constructor(input: ReconcileInput) {
+    this.config = input.config;
+    this.resource = input.ref;
+    const { planned, ...state } = input.state ?? INITIAL_LOOP_STATE;
+    this.state = state;
+    if (planned && this.patches.carryDueTime) {
+      this.wake = wakeFromPlan(planned, Date.now());
+      this.dueAt = planned.atMs;
+    }
+  }
+
+  /** The next run's input: the loop's state, with the planned next run behind {@link CARRY_DUE_TIME_PATCH}. */
+  continuation(): ReconcileInput {
+    const state = this.patches.carryDueTime
+      ? { ...this.state, planned: planWake(this.wake, this.dueAt) }
+      : this.state;
+    return { ref: this.resource, config: this.config, state };
+  }
+
+  /** Time to continue as new. */
+  historyFull(): boolean {
+    const info = workflowInfo();
+    return historyFull(
+      { length: info.historyLength, continueAsNewSuggested: info.continueAsNewSuggested },
+      this.config,
+    );
   }
 
   private get ref(): ResourceRef {
-    return this.input.ref;
+    return this.resource;
   }
 
   installHandlers(): void {
     setHandler(changedSignal, (notice) => {
       log.debug('change signalled', { reason: notice.reason });
+      this.changes += 1;
       this.state = { ...this.state, pendingChange: true };
     });
     setHandler(pauseSignal, () => {
@@ -118,7 +184,7 @@ class ReconcileLoop {
 
   /** True when a run should start now. */
   due(): boolean {
-    if (this.requestedRuns > 0) return true;
+    if (this.requestedRuns > 0 || this.runToEnd) return true;
     return !this.state.paused && this.wake.wakeOnChange && this.state.pendingChange;
   }
 
@@ -126,18 +192,61 @@ class ReconcileLoop {
   async sleepUntilDue(): Promise<void> {
     setCurrentDetails(detailsMarkdown(this.state, this.wake, this.ref));
     if (this.state.paused) {
-      await condition(() => !this.state.paused || this.requestedRuns > 0);
+      await condition(() => !this.state.paused || this.requestedRuns > 0 || this.idleWake());
+      const changed = this.state.paused && this.requestedRuns === 0 && this.state.pendingChange;
+      if (changed && this.patches.idleLooks) await this.look('paused');
       return;
     }
-    if (this.due()) return;
-    this.state = { ...this.state, nextRunAt: Date.now() + this.wake.delayMs };
+    // A change during the run that tripped the flapping guard (its own child's event, say) is looked at too.
+    if (this.due()) return this.wake.flapping ? await this.lookInBackoff() : undefined;
+    const delayMs = this.patches.carryDueTime ? timerLength(this.dueAt, Date.now()) : this.wake.delayMs;
+    this.state = { ...this.state, nextRunAt: Date.now() + delayMs };
     // The timer is labelled with the last run's verdict: the timeline then reads run by run.
     const last = this.state.lastReport;
     const summary = last ? runSummary(last, this.wake) : 'waiting for the first run';
-    const woken = await condition(() => this.due() || this.state.paused, this.wake.delayMs, { summary });
+    const woken = await condition(() => this.due() || this.state.paused, delayMs, { summary });
     // The planned time came: that run is due even without a change.
     if (!woken) this.state = { ...this.state, pendingChange: true };
     if (!woken && !this.wake.wakeOnChange) this.wake = { ...this.wake, wakeOnChange: true };
+    if (woken && this.wake.flapping) await this.lookInBackoff();
+  }
+
+  /** Woken by a change in the flap backoff: only a spec change may end it (behind {@link IDLE_LOOKS_PATCH}). */
+  private async lookInBackoff(): Promise<void> {
+    if (this.patches.idleLooks && this.stillIdle('flap-backoff')) await this.look('flap-backoff');
+  }
+
+  /** Paused, an idle loop still wakes for a change to look at, or to continue as new (behind the patch). */
+  private idleWake(): boolean {
+    return this.patches.idleLooks && (this.state.pendingChange || this.historyFull());
+  }
+
+  /**
+   * A change arrived while idle on purpose: look at the object and decide whether it may wake the loop. A signal
+   * during the look means a newer state to look at; a resume, pause or "reconcile now" during it ends the idling.
+   */
+  private async look(situation: IdleSituation): Promise<void> {
+    for (;;) {
+      const changes = this.changes;
+      const seen = await observeObject(this.ref, this.state.runNumber);
+      if (!this.stillIdle(situation)) return;
+      if (this.changes !== changes) continue;
+      const action = actOnChange(situation, objectChange(this.state, seen));
+      if (action === 'ignore') this.state = { ...this.state, pendingChange: false };
+      if (action === 'run' && situation === 'paused') this.runToEnd = true;
+      if (action === 'start-afresh') {
+        const { runNumber, lastReport } = this.state;
+        this.state = { ...INITIAL_LOOP_STATE, runNumber, ...(lastReport ? { lastReport } : {}) };
+        this.wake = { delayMs: 0, wakeOnChange: true, flapping: false };
+        this.dueAt = Date.now();
+      }
+      return;
+    }
+  }
+
+  private stillIdle(situation: IdleSituation): boolean {
+    if (this.requestedRuns > 0) return false;
+    return situation === 'paused' ? this.state.paused : !this.state.paused && this.wake.flapping;
   }
 
   /** Executes one run, records it, and plans the next. */
@@ -152,7 +261,12 @@ class ReconcileLoop {
         this.currentStep = step;
       },
       stepNamedChecks: this.stepNamedChecks,
+      settingsFromWorker: this.patches.settingsFromWorker,
     });
+    if (result.settings) {
+      this.config = result.settings.loop;
+      this.resource = { ...this.resource, version: result.settings.version };
+    }
     this.running = false;
     this.currentStep = undefined;
     const report: RunReport = {
@@ -163,13 +277,15 @@ class ReconcileLoop {
       startedAt,
       ...(result.purpose === 'cleanup' ? { purpose: result.purpose } : {}),
     };
-    this.state = nextState(this.state, report, result);
+    this.state = nextState(this.state, report, result, this.patches.idleLooks);
     this.wake = result.changedDuringRun
       ? { delayMs: 0, wakeOnChange: true, flapping: false }
-      : nextWake(result.outcome, this.state, this.input.config);
+      : nextWake(result.outcome, this.state, this.config);
+    this.dueAt = Date.now() + this.wake.delayMs;
     await this.record(result, report, startedAt);
     recordRunMetrics(this.ref, result, Date.now() - Date.parse(startedAt));
     this.requestedRuns = 0;
+    this.runToEnd = false;
     this.completedRuns += 1;
     return report;
   }
@@ -219,11 +335,12 @@ function recordRunMetrics(ref: ResourceRef, result: RunResult, durationMs: numbe
     .record(durationMs, tags);
 }
 
-function nextState(state: LoopState, report: RunReport, result: RunResult): LoopState {
+function nextState(state: LoopState, report: RunReport, result: RunResult, idleLooks: boolean): LoopState {
   const uid = result.object?.uid;
-  // The same name deleted and recreated is a new object: its counters start afresh.
+  // The same name deleted and recreated is a new object: its counters start afresh, and (behind the patch) the
+  // old object's pause does not carry over.
   const replaced = uid !== undefined && state.uid !== undefined && uid !== state.uid;
-  const base = replaced ? { ...INITIAL_LOOP_STATE, paused: state.paused } : state;
+  const base = replaced ? { ...INITIAL_LOOP_STATE, paused: idleLooks ? false : state.paused } : state;
   const next = afterRun(base, report, uid);
   return result.changedDuringRun ? { ...next, pendingChange: true } : next;
 }

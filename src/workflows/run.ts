@@ -1,5 +1,11 @@
 import { ActivityFailure, ApplicationFailure, TemporalFailure } from '@temporalio/workflow';
-import type { EngineActivities, ObjectVersion, StepCall, StepCheck } from '../core/activity-contract.js';
+import type {
+  EngineActivities,
+  ObjectVersion,
+  StepCall,
+  StepCheck,
+  WorkerSettings,
+} from '../core/activity-contract.js';
 import type { RunOutcome, StepRecord } from '../core/outcome.js';
 import type { PlanDescriptor, PlanEntry, PlanPurpose, StepDescriptor } from '../core/plan-descriptor.js';
 import type { ResourceRef } from '../core/resource-ref.js';
@@ -18,6 +24,8 @@ export interface RunResult {
   readonly operatorStatus?: Readonly<Record<string, unknown>>;
   /** The object changed under the run: run again at once. */
   readonly changedDuringRun: boolean;
+  /** The operator's settings as the worker has them (only when the run is told to take them). */
+  readonly settings?: WorkerSettings;
 }
 
 /** Where the run is, for the query and the UI. */
@@ -28,6 +36,8 @@ export interface RunOptions {
   readonly onStep: StepListener;
   /** Schedule checks as `check <step>` (decided once per workflow execution, see `STEP_NAMED_CHECKS_PATCH`). */
   readonly stepNamedChecks: boolean;
+  /** Take the worker's settings: its API version for this run's calls, its loop config for the result. */
+  readonly settingsFromWorker: boolean;
 }
 
 type Walk = Pick<RunResult, 'outcome' | 'steps' | 'operatorStatus' | 'changedDuringRun'>;
@@ -79,11 +89,21 @@ export async function executeRun(
       purpose: 'reconcile',
       previousStatus: prepared.status,
       changedDuringRun: false,
+      ...settingsOf(prepared, options),
     };
   }
-  const base = { ref, object, purpose: prepared.plan.purpose, runNumber, runStartedAt, input: undefined };
+  const settings = settingsOf(prepared, options);
+  const runRef = settings.settings ? { ...ref, version: settings.settings.version } : ref;
+  const base = {
+    ref: runRef,
+    object,
+    purpose: prepared.plan.purpose,
+    runNumber,
+    runStartedAt,
+    input: undefined,
+  };
   const walk = await walkPlan(prepared.plan, base, options);
-  return { ...walk, object, purpose: prepared.plan.purpose, previousStatus: prepared.status };
+  return { ...walk, object, purpose: prepared.plan.purpose, previousStatus: prepared.status, ...settings };
 }
 
 async function walkPlan(
@@ -193,6 +213,10 @@ async function settle(
     case 'passes':
       throw new Error('unreachable: a passing check does not stop the run');
   }
+}
+
+function settingsOf(prepared: { readonly settings?: WorkerSettings }, options: RunOptions) {
+  return options.settingsFromWorker && prepared.settings ? { settings: prepared.settings } : {};
 }
 
 function failure(error: unknown, step: string | undefined): Walk {

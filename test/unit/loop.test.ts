@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import {
+  actOnChange,
   afterRun,
+  type ChangeAction,
   DEFAULT_LOOP_CONFIG,
+  historyFull,
+  type IdleSituation,
   INITIAL_LOOP_STATE,
   type LoopState,
+  MIN_TIMER_MS,
   nextWake,
+  type ObjectChange,
+  type ObjectSeen,
+  objectChange,
+  planWake,
+  timerLength,
+  wakeFromPlan,
 } from '../../src/core/loop.js';
 import type { RunOutcome, RunReport } from '../../src/core/outcome.js';
 
@@ -100,5 +111,67 @@ describe('afterRun', () => {
       runNumber: 2,
       uid: 'uid',
     });
+  });
+});
+
+describe('the planned run across continue-as-new', () => {
+  it.each([
+    ['a backoff with time left', 10_000, 4_000, 6_000],
+    ['a backoff already over (never a zero timer)', 10_000, 12_000, 1],
+    ['a run due at once (never a zero timer)', 0, 0, 1],
+  ])('%s', (_, delayMs, elapsedMs, leftMs) => {
+    const wake = { delayMs, wakeOnChange: false, flapping: true };
+    const planned = planWake(wake, 1_000_000 + delayMs);
+    expect(wakeFromPlan(planned, 1_000_000 + elapsedMs)).toEqual({ ...wake, delayMs: leftMs });
+  });
+});
+
+describe('timer lengths', () => {
+  it.each([
+    [5_000, 1_000, 4_000],
+    [5_000, 5_000, MIN_TIMER_MS],
+    [5_000, 9_000, MIN_TIMER_MS],
+  ])('due at %i, seen at %i: sleeps %i ms', (dueAt, now, expected) => {
+    expect(timerLength(dueAt, now)).toBe(expected);
+  });
+});
+
+describe('changes while idle on purpose', () => {
+  const seen = (uid: string, generation: number): ObjectSeen => ({ kind: 'present', uid, generation });
+  const state: LoopState = { ...replay([modified('a')]), uid: 'u1' };
+
+  it.each([
+    ['gone', { kind: 'gone' }, 'gone'],
+    ['the look failed', { kind: 'unknown' }, 'unknown'],
+    ['another uid', seen('u2', 1), 'replaced'],
+    ['a new generation', seen('u1', 2), 'spec-changed'],
+    ['the same generation', seen('u1', 1), 'unchanged'],
+  ] as [string, ObjectSeen, ObjectChange][])('classifies %s', (_, observed, expected) => {
+    expect(objectChange(state, observed)).toBe(expected);
+  });
+
+  it.each([
+    ['paused', 'gone', 'run'],
+    ['paused', 'replaced', 'start-afresh'],
+    ['paused', 'spec-changed', 'ignore'],
+    ['paused', 'unchanged', 'ignore'],
+    ['paused', 'unknown', 'ignore'],
+    ['flap-backoff', 'gone', 'run'],
+    ['flap-backoff', 'replaced', 'start-afresh'],
+    ['flap-backoff', 'spec-changed', 'run'],
+    ['flap-backoff', 'unchanged', 'ignore'],
+    ['flap-backoff', 'unknown', 'ignore'],
+  ] as [IdleSituation, ObjectChange, ChangeAction][])('%s, object %s: %s', (situation, change, action) => {
+    expect(actOnChange(situation, change)).toBe(action);
+  });
+});
+
+describe('historyFull', () => {
+  it.each([
+    [{ length: 10, continueAsNewSuggested: false }, false],
+    [{ length: 40, continueAsNewSuggested: false }, true],
+    [{ length: 10, continueAsNewSuggested: true }, true],
+  ])('%o → %s', (history, full) => {
+    expect(historyFull(history, { maxHistoryEvents: 40 })).toBe(full);
   });
 });

@@ -1,0 +1,123 @@
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { workflowIdFor } from '../../src/core/resource-ref.js';
+import { startOperatorTest } from '../../src/testing/index.js';
+import { pauseSignal, resumeSignal } from '../../src/workflows/contract.js';
+import { createResource, HISTORIES_DIR, installKind, startScenario, testServers } from '../support/engine.js';
+import { historyEvents } from '../support/history.js';
+import { adminKubeConfig } from '../support/kube.js';
+import { uniqueTaskQueue } from '../support/temporal.js';
+import { Stack, stackOperator } from './fixtures/test-operator.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Loops that sleep on purpose — backing off, paused, continuing as new — wake only when they should. */
+describe('idle loops', () => {
+  beforeAll(() => installKind(Stack));
+
+  it('keeps a permanent-failure backoff across continue-as-new (due time carried)', async () => {
+    // A history limit of one event: the loop continues as new after every run.
+    const { engine, ref } = await startScenario(stackOperator({ loop: { maxHistoryEvents: 1 } }), 'due', {
+      mode: 'permanent-error',
+    });
+    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'failed');
+    await sleep(2_000);
+    const later = await engine.waitFor(ref, () => true);
+    expect(later.runNumber).toBe(1);
+    expect(Date.parse(later.nextRunAt ?? '')).toBeGreaterThan(Date.now() + 30 * 60_000);
+    const latest = await historyEvents(engine.client, workflowIdFor(ref));
+    expect(latest[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
+  });
+
+  it('keeps the minimum delay after a modification across continue-as-new', async () => {
+    const { engine, ref } = await startScenario(
+      stackOperator({ loop: { maxHistoryEvents: 1, minModifyDelayMs: 4_000 } }),
+      'mindelay',
+      { items: ['a', 'b'] },
+    );
+    const signalled = Date.now();
+    const done = await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+    expect(done.runNumber).toBe(3);
+    // Runs 2 and 3 each waited the 4 s minimum delay after a modifying run, across continue-as-new.
+    expect(Date.parse(done.lastRun?.startedAt ?? '') - signalled).toBeGreaterThanOrEqual(7_500);
+  });
+
+  it('continues as new while paused, so signals cannot pile up to the per-run limit, and resumes', async () => {
+    const { engine, ref } = await startScenario(stackOperator({ loop: { maxHistoryEvents: 40 } }), 'busy', {
+      items: ['a'],
+    });
+    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+    const handle = engine.client.workflow.getHandle(workflowIdFor(ref));
+    await handle.signal(pauseSignal);
+    await engine.waitFor(ref, (d) => d.paused);
+    const pausedRunId = (await handle.describe()).runId;
+    for (let i = 0; i < 40; i += 1) await engine.signal(ref, `noise ${i}`);
+    const still = await engine.waitFor(ref, (d) => d.paused);
+    expect(still.runNumber).toBe(2);
+    expect((await handle.describe()).runId).not.toBe(pausedRunId);
+    expect((await historyEvents(engine.client, workflowIdFor(ref))).length).toBeLessThan(60);
+
+    await engine.client.workflow.getHandle(workflowIdFor(ref)).signal(resumeSignal);
+    const resumed = await engine.waitFor(ref, (d) => !d.paused && d.runNumber > 2);
+    expect(resumed.lastRun?.outcome.kind).toBe('converged');
+  });
+
+  it('ends the loop of a paused object deleted without a cleanup plan', async () => {
+    const { namespace, engine, ref } = await startScenario(stackOperator(), 'gone', { items: ['a'] });
+    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+    const handle = engine.client.workflow.getHandle(workflowIdFor(ref));
+    await handle.signal(pauseSignal);
+    await engine.waitFor(ref, (d) => d.paused);
+    await adminKubeConfig()
+      .makeApiClient(CustomObjectsApi)
+      .deleteNamespacedCustomObject({ ...ref, namespace });
+    await engine.signal(ref, 'deleted');
+    const ended = await Promise.race([handle.result(), sleep(15_000).then(() => 'still waiting')]);
+    expect(ended).toMatchObject({ outcome: { kind: 'deleted' } });
+  });
+
+  it('does not pass the pause of a deleted object on to one recreated under its name', async () => {
+    const { namespace, engine, ref } = await startScenario(stackOperator(), 'reborn', { items: ['a'] });
+    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+    await engine.client.workflow.getHandle(workflowIdFor(ref)).signal(pauseSignal);
+    await engine.waitFor(ref, (d) => d.paused);
+    await adminKubeConfig()
+      .makeApiClient(CustomObjectsApi)
+      .deleteNamespacedCustomObject({ ...ref, namespace });
+    await createResource(Stack, namespace, 'reborn', { items: ['r'] });
+    await engine.signal(ref, 'recreated');
+    const reborn = await engine.waitFor(
+      ref,
+      (d) => !d.paused && d.lastRun?.outcome.kind === 'converged' && d.runNumber > 2,
+      15_000,
+    );
+    expect(reborn.consecutiveModifyingRuns).toBe(0);
+  });
+
+  it('stays in the flap backoff when the watcher sees the fight, and wakes for a spec change', async () => {
+    const kit = await startOperatorTest({
+      operator: stackOperator({ loop: { flapLimit: 3 } }),
+      servers: testServers(),
+      taskQueue: uniqueTaskQueue('flap'),
+    });
+    onTestFinished(() => kit.stop());
+    const ref = await kit.create('brawl', { mode: 'fight' });
+    const stalled = await kit.waitUntil(ref, 'to trip the flapping guard', (d) => d.flapping);
+    expect(stalled.runNumber).toBe(5);
+    // The last apply's own ConfigMap event reaches the loop through the watcher: it must not start a run.
+    await sleep(3_000);
+    expect((await kit.waitUntil(ref, 'to be described', () => true)).runNumber).toBe(5);
+
+    await kit.patchSpec(ref, { replicas: 2 });
+    const woken = await kit.waitUntil(ref, 'to run for the spec change', (d) => d.runNumber > 5);
+    expect(woken).toMatchObject({ runNumber: 6, flapping: true });
+    await sleep(3_000);
+    expect((await kit.waitUntil(ref, 'to be described', () => true)).runNumber).toBe(6);
+    if (process.env.STAIRCASE_RECORD_HISTORIES === '1')
+      await kit.recordHistory(
+        ref,
+        HISTORIES_DIR,
+        'stays-in-the-flap-backoff-when-the-watcher-sees-the-fight--brawl',
+      );
+  });
+});
