@@ -70,8 +70,17 @@ export interface OperatorOptions {
   /** Default timeout and retry policy of every check and every apply, overridable per step. */
   readonly checkPolicy?: StepPolicy;
   readonly applyPolicy?: StepPolicy;
-  /** RBAC rules the worker needs beyond its kind, the owned kinds and Events (see `staircase rbac`). */
+  /**
+   * RBAC rules the worker needs beyond its kind, the owned kinds and Events (see `staircase rbac`). Scoped like the
+   * operator's kind: with `staircase rbac --namespaces`, granted in those namespaces only (for a namespaced kind).
+   */
   readonly extraRules?: readonly PolicyRule[];
+  /**
+   * RBAC rules the worker needs cluster-wide even when `staircase rbac --namespaces` narrows the rest: cluster-scoped
+   * kinds (Nodes, Namespaces, ClusterRoles) or reads across all namespaces. Without `--namespaces` the same as
+   * `extraRules`.
+   */
+  readonly extraClusterRules?: readonly PolicyRule[];
 }
 
 /**

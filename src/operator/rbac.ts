@@ -1,52 +1,25 @@
-import type { OperatorDefinition, OwnedKind, RelatedKind } from './operator.js';
+import type { OperatorDefinition } from './operator.js';
 import type { PolicyRule } from './policy-rule.js';
+import { type ScopedRule, scopedWatcherRules, scopedWorkerRules } from './rbac-scope.js';
 
 export type { PolicyRule } from './policy-rule.js';
-
-/** The API group of an `apiVersion` (`v1` → `""`, `apps/v1` → `apps`). */
-export function apiGroupOf(apiVersion: string): string {
-  return apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
-}
-
-const READ = ['get', 'list', 'watch'] as const;
-
-function kindRules(owned: readonly (OwnedKind | RelatedKind)[], verbs: readonly string[]): PolicyRule[] {
-  return owned.map((kind) => ({
-    apiGroups: [apiGroupOf(kind.apiVersion)],
-    resources: [kind.plural],
-    verbs: [...verbs],
-  }));
-}
+export { apiGroupOf, readsClusterWide } from './rbac-scope.js';
 
 /**
  * The least privilege the worker needs: read and update the operator's kind (finalizers, status), manage the owned
  * kinds, read the related kinds (`watches`: steps usually read what the resource refers to), emit Events, plus the
- * operator's `extraRules` for anything else its steps touch.
+ * operator's `extraRules` and `extraClusterRules` for anything else its steps touch.
  *
  * Caveats: derived from the definition, not from the step code — a step that reads a kind it does not declare
  * needs it in `options.extraRules`; the API server's 403 then names the missing permission.
  */
 export function workerRules(operator: OperatorDefinition): PolicyRule[] {
-  const { group, plural } = operator.kind;
-  return [
-    { apiGroups: [group], resources: [plural], verbs: [...READ, 'patch', 'update'] },
-    { apiGroups: [group], resources: [`${plural}/status`], verbs: ['get', 'patch', 'update'] },
-    // Owner references with blockOwnerDeletion need update on the owner's finalizers subresource.
-    { apiGroups: [group], resources: [`${plural}/finalizers`], verbs: ['update'] },
-    ...kindRules(operator.owns ?? [], [...READ, 'create', 'update', 'patch', 'delete']),
-    ...kindRules(operator.watches ?? [], READ),
-    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-    ...(operator.options?.extraRules ?? []),
-  ];
+  return scopedWorkerRules(operator).map((scoped) => scoped.rule);
 }
 
-/** What the watcher needs cluster-wide: read the operator's kind, the owned kinds and the related kinds. */
+/** What the watcher needs: read the operator's kind, the owned kinds and the related kinds. */
 export function watcherRules(operator: OperatorDefinition): PolicyRule[] {
-  return [
-    { apiGroups: [operator.kind.group], resources: [operator.kind.plural], verbs: [...READ] },
-    ...kindRules(operator.owns ?? [], READ),
-    ...kindRules(operator.watches ?? [], READ),
-  ];
+  return scopedWatcherRules(operator).map((scoped) => scoped.rule);
 }
 
 /** What the watcher needs in its lease namespace: its leader-election Lease. */
@@ -59,12 +32,24 @@ export interface RbacTarget {
   readonly namespace: string;
   /** Prefix of every object name; default `staircase-<operator>` (names joined by `-` for several). */
   readonly prefix?: string;
+  /**
+   * The namespaces the worker and the watcher serve (the watcher's `--namespaces`); empty or absent: all.
+   * When given, what is needed only there is granted by a Role in each, not by a ClusterRole.
+   */
+  readonly namespaces?: readonly string[];
 }
+
+const RBAC = 'rbac.authorization.k8s.io/v1';
 
 /**
  * The RBAC objects for an operator, or for several run by one worker and one watcher process (their rules
- * concatenated): a ServiceAccount, ClusterRole and ClusterRoleBinding each for the worker and the watcher, and a
- * Role and RoleBinding for the watcher's Lease in `namespace`.
+ * concatenated): a ServiceAccount each for the worker and the watcher in `namespace`, their roles, and a Role and
+ * RoleBinding for the watcher's Lease in `namespace`.
+ *
+ * Without `namespaces`, each account's rules are one ClusterRole and ClusterRoleBinding. With `namespaces`, the
+ * rules for namespaced access become a Role and RoleBinding in each of those namespaces, and only what must be read
+ * cluster-wide (a cluster-scoped operator kind with its owned and related kinds, related kinds of scope `Cluster`,
+ * `extraClusterRules`) stays in a ClusterRole — none at all when nothing must.
  */
 export function rbacManifests(
   operators: OperatorDefinition | readonly OperatorDefinition[],
@@ -72,6 +57,7 @@ export function rbacManifests(
 ): Record<string, unknown>[] {
   const all: readonly OperatorDefinition[] = Array.isArray(operators) ? operators : [operators];
   const prefix = target.prefix ?? `staircase-${all.map((operator) => operator.name).join('-')}`;
+  const namespaces = [...new Set(target.namespaces ?? [])];
   const { namespace } = target;
   const labels = { 'app.kubernetes.io/part-of': prefix };
   const account = (name: string) => ({
@@ -79,35 +65,39 @@ export function rbacManifests(
     kind: 'ServiceAccount',
     metadata: { name, namespace, labels },
   });
-  const subject = (name: string) => [{ kind: 'ServiceAccount', name, namespace }];
-  const rbac = 'rbac.authorization.k8s.io/v1';
-  const cluster = (role: string, rules: readonly PolicyRule[]) => [
-    { apiVersion: rbac, kind: 'ClusterRole', metadata: { name: `${prefix}-${role}`, labels }, rules },
-    {
-      apiVersion: rbac,
-      kind: 'ClusterRoleBinding',
-      metadata: { name: `${prefix}-${role}`, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${prefix}-${role}` },
-      subjects: subject(`${prefix}-${role}`),
-    },
-  ];
+  const role = (name: string, rules: readonly PolicyRule[], where?: string, subject = name) => {
+    const [kind, metadata] = where
+      ? (['Role', { name, namespace: where, labels }] as const)
+      : (['ClusterRole', { name, labels }] as const);
+    return [
+      { apiVersion: RBAC, kind, metadata, rules },
+      {
+        apiVersion: RBAC,
+        kind: `${kind}Binding`,
+        metadata,
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name },
+        subjects: [{ kind: 'ServiceAccount', name: subject, namespace }],
+      },
+    ];
+  };
+  const roles = (name: string, scoped: readonly ScopedRule[]) => {
+    if (namespaces.length === 0) return role(name, rules(scoped));
+    const cluster = rules(scoped.filter((s) => s.clusterWide));
+    const local = rules(scoped.filter((s) => !s.clusterWide));
+    return [
+      ...(cluster.length > 0 ? role(name, cluster) : []),
+      ...(local.length > 0 ? namespaces.flatMap((where) => role(name, local, where)) : []),
+    ];
+  };
   return [
     account(`${prefix}-worker`),
     account(`${prefix}-watcher`),
-    ...cluster('worker', all.flatMap(workerRules)),
-    ...cluster('watcher', all.flatMap(watcherRules)),
-    {
-      apiVersion: rbac,
-      kind: 'Role',
-      metadata: { name: `${prefix}-watcher-lease`, namespace, labels },
-      rules: LEASE_RULES,
-    },
-    {
-      apiVersion: rbac,
-      kind: 'RoleBinding',
-      metadata: { name: `${prefix}-watcher-lease`, namespace, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${prefix}-watcher-lease` },
-      subjects: subject(`${prefix}-watcher`),
-    },
+    ...roles(`${prefix}-worker`, all.flatMap(scopedWorkerRules)),
+    ...roles(`${prefix}-watcher`, all.flatMap(scopedWatcherRules)),
+    ...role(`${prefix}-watcher-lease`, LEASE_RULES, namespace, `${prefix}-watcher`),
   ];
+}
+
+function rules(scoped: readonly ScopedRule[]): PolicyRule[] {
+  return scoped.map((s) => s.rule);
 }

@@ -1,15 +1,21 @@
 import { z } from 'zod';
 
+/** A namespace name (an RFC 1123 label). */
+export const NamespaceNameSchema = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'not a namespace name');
+
 /** Settings of the watcher; see {@link WatcherConfigSchema} for defaults. */
 export type WatcherConfig = z.output<typeof WatcherConfigSchema>;
 
 /** The watcher's settings, validated at start-up. */
 export const WatcherConfigSchema = z.object({
   /** Namespaces to watch; empty: all. */
-  namespaces: z
-    .array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'not a namespace name'))
-    .default([]),
-  /** Only resources matching this label selector. */
+  namespaces: z.array(NamespaceNameSchema).default([]),
+  /**
+   * Only resources of the operator's kind matching this label selector. Owned and related kinds are not filtered
+   * by it (children need not carry their owner's labels); their changes signal only resources it selects.
+   */
   labelSelector: z.string().min(1).optional(),
   reactToLabels: z.boolean().default(true),
   reactToAnnotations: z.boolean().default(false),

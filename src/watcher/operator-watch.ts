@@ -1,13 +1,20 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { type ResourceRef, workflowIdFor } from '../core/resource-ref.js';
 import type { OperatorDefinition, RelatedKind } from '../operator/operator.js';
+import { readsClusterWide } from '../operator/rbac-scope.js';
 import type { ResourceKind, ResourceOf } from '../operator/resource-kind.js';
 import type { WatcherConfig } from './config.js';
 import type { KindInformers, WatchEventType } from './kind-informers.js';
 import type { WatchedKind } from './kube-paths.js';
 import type { WatcherLogger } from './logger.js';
 import { ownerOf } from './owners.js';
-import { type RelatedFingerprint, relatedChange, relatedFingerprint, relevantChange } from './predicates.js';
+import {
+  ownedChanged,
+  primaryChange,
+  type RelatedFingerprint,
+  relatedChange,
+  relatedFingerprint,
+} from './predicates.js';
 import { mapRelated, type PrimaryView } from './related.js';
 import type { SignalQueue } from './signal-queue.js';
 
@@ -23,12 +30,21 @@ interface Known {
  * primary, owned and related kinds into changes on its signal queue.
  *
  * Guarantees: handlers never throw (a failing `map` is logged and the event skipped), so one operator's mapper
- * cannot stop events reaching another operator sharing the informer.
+ * cannot stop events reaching another operator sharing the informer. With namespaces configured, every kind is
+ * listed and watched in each of them only, unless it must be read cluster-wide (`readsClusterWide`: a
+ * cluster-scoped operator kind, related kinds of scope `Cluster`) — the same split `staircase rbac --namespaces`
+ * grants. The label selector applies to the operator's kind only: owned and related kinds are watched unfiltered
+ * (children need not carry their owner's labels, and the engine marks its children by controller owner reference,
+ * which no label selector can select), and their changes signal only resources in this watcher's cache, that is in
+ * its namespaces and matching its selector; a child whose owner is not (yet) cached signals nothing — the owner's
+ * own event, when it is listed, does.
  */
 export class OperatorWatch {
   readonly #known = new Map<string, Known>();
   #resources: ResourceOf<ResourceKind>[] | undefined;
   readonly #related = new Map<string, RelatedFingerprint>();
+  /** resourceVersions of owned objects last seen, so a relist's unchanged children signal nothing. */
+  readonly #ownedVersions = new Map<string, string>();
 
   constructor(
     readonly operator: OperatorDefinition,
@@ -62,7 +78,7 @@ export class OperatorWatch {
   }
 
   #namespaces(scope: 'Namespaced' | 'Cluster'): (string | undefined)[] {
-    const clusterWide = this.operator.kind.scope === 'Cluster' || scope === 'Cluster';
+    const clusterWide = readsClusterWide(this.operator, scope);
     return clusterWide || this.config.namespaces.length === 0 ? [undefined] : this.config.namespaces;
   }
 
@@ -81,19 +97,22 @@ export class OperatorWatch {
         snapshot: { metadata: object.metadata ?? {} },
         resource: parsed(kind, object),
       });
-    const reason =
-      type === 'MODIFIED' && before
-        ? relevantChange(before.snapshot, object, {
-            labels: this.config.reactToLabels,
-            annotations: this.config.reactToAnnotations,
-          })
-        : type.toLowerCase();
+    const reason = primaryChange(type, before?.snapshot, object, {
+      labels: this.config.reactToLabels,
+      annotations: this.config.reactToAnnotations,
+    });
     if (reason) this.signals.enqueue(ref, reason);
   }
 
   #onOwned(owned: WatchedKind, type: WatchEventType, object: KubernetesObject): void {
     const owner = ownerOf(object, this.operator.kind);
-    if (owner) this.signals.enqueue(owner, `${owned.kind} ${object.metadata?.name} ${type.toLowerCase()}`);
+    // Only owners in scope: a child of a resource outside the namespaces or label selector starts no loop.
+    if (!owner || !this.#known.has(workflowIdFor(owner))) return;
+    const key = `${owned.apiVersion}/${owned.plural}/${object.metadata?.namespace ?? ''}/${object.metadata?.name}`;
+    const changed = ownedChanged(type, this.#ownedVersions.get(key), object);
+    if (type === 'DELETED') this.#ownedVersions.delete(key);
+    else this.#ownedVersions.set(key, object.metadata?.resourceVersion ?? '');
+    if (changed) this.signals.enqueue(owner, `${owned.kind} ${object.metadata?.name} ${type.toLowerCase()}`);
   }
 
   #onRelated(watch: RelatedKind, type: WatchEventType, object: KubernetesObject): void {

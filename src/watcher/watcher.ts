@@ -52,6 +52,11 @@ export interface RunningWatcher {
  * informer per watched collection and one health server; each has its own signal queue, so one operator's backlog
  * does not delay another's signals.
  *
+ * Scope: with `config.namespaces`, each kind is read in those namespaces only, unless it must be read cluster-wide
+ * (a cluster-scoped operator kind, related kinds of scope `Cluster`): what `staircase rbac --namespaces` grants.
+ * `config.labelSelector` selects the operators' own kinds only; owned and related kinds are watched unfiltered, and
+ * their changes signal only resources the watcher knows (in its namespaces, matching its selector).
+ *
  * @throws {OperatorSetError} when two operators share a kind or a name.
  */
 export async function startWatcher(options: WatcherOptions): Promise<RunningWatcher> {

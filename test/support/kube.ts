@@ -33,3 +33,29 @@ export async function createTestNamespace(prefix = 't'): Promise<string> {
   });
   return name;
 }
+
+/**
+ * A client configuration that authenticates as the service account `name` in `namespace` with a bound token from
+ * the TokenRequest API (what `kubectl create token` does), as a pod's projected token would: the identity
+ * `system:serviceaccount:<namespace>:<name>` with the groups the API server gives service accounts.
+ */
+export async function serviceAccountKubeConfig(namespace: string, name: string): Promise<KubeConfig> {
+  const admin = adminKubeConfig();
+  const request = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
+    namespace,
+    name,
+    body: { spec: { audiences: [], expirationSeconds: 3_600 } },
+  });
+  const token = request.status?.token;
+  if (!token) throw new Error(`the API server issued no token for service account ${namespace}/${name}`);
+  const cluster = admin.getCurrentCluster();
+  if (!cluster) throw new Error('the admin kubeconfig names no cluster');
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ ...cluster, name: 'test' }],
+    users: [{ name, token }],
+    contexts: [{ name: 'test', cluster: 'test', user: name }],
+    currentContext: 'test',
+  });
+  return kubeConfig;
+}
