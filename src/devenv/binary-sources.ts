@@ -13,6 +13,8 @@ export interface BinarySources {
   readonly kubebuilderAssets?: string;
   /** An explicit Temporal CLI binary. */
   readonly temporalCliPath?: string;
+  /** The directory holding PostgreSQL's `initdb` and `postgres` (`STAIRCASE_POSTGRES_BIN`); searched when absent. */
+  readonly postgresBinDir?: string;
   /** Directories searched like the shell's PATH. */
   readonly searchPath: readonly string[];
   /** Build a missing binary with Go from the wrapper modules under `tools/servers/`. */
@@ -31,6 +33,7 @@ const EnvSchema = z.object({
   XDG_CACHE_HOME: z.string().min(1).optional(),
   KUBEBUILDER_ASSETS: z.string().min(1).optional(),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  STAIRCASE_POSTGRES_BIN: z.string().min(1).optional(),
   PATH: z.string().optional(),
   STAIRCASE_BUILD_SERVERS: flag,
   STAIRCASE_DOWNLOAD_SERVERS: flag,
@@ -38,7 +41,8 @@ const EnvSchema = z.object({
 
 /**
  * Reads {@link BinarySources} from environment variables: `STAIRCASE_CACHE_DIR` (default
- * `$XDG_CACHE_HOME/staircase` or `~/.cache/staircase`), `KUBEBUILDER_ASSETS`, `TEMPORAL_CLI_PATH`, `PATH`,
+ * `$XDG_CACHE_HOME/staircase` or `~/.cache/staircase`), `KUBEBUILDER_ASSETS`, `TEMPORAL_CLI_PATH`,
+ * `STAIRCASE_POSTGRES_BIN`, `PATH`,
  * and `STAIRCASE_BUILD_SERVERS` / `STAIRCASE_DOWNLOAD_SERVERS` (`0` or `false` to forbid; both allowed by default).
  *
  * @throws {z.ZodError} naming the variable when one has an invalid value.
@@ -51,6 +55,7 @@ export function binarySourcesFromEnv(env: NodeJS.ProcessEnv): BinarySources {
     cacheDir,
     ...(parsed.KUBEBUILDER_ASSETS ? { kubebuilderAssets: parsed.KUBEBUILDER_ASSETS } : {}),
     ...(parsed.TEMPORAL_CLI_PATH ? { temporalCliPath: parsed.TEMPORAL_CLI_PATH } : {}),
+    ...(parsed.STAIRCASE_POSTGRES_BIN ? { postgresBinDir: parsed.STAIRCASE_POSTGRES_BIN } : {}),
     searchPath: (parsed.PATH ?? '').split(delimiter).filter((d) => d.length > 0),
     allowBuild: parsed.STAIRCASE_BUILD_SERVERS,
     allowDownload: parsed.STAIRCASE_DOWNLOAD_SERVERS,

@@ -12,7 +12,9 @@ export type BinaryName =
   | 'kube-scheduler'
   | 'kubectl'
   | 'kwok'
-  | 'kwok-stages';
+  | 'kwok-stages'
+  | 'temporal-server'
+  | 'temporal-sql-tool';
 
 /** Where a prebuilt binary can be downloaded from, for machines with internet but no Go. */
 export interface DownloadSource {
@@ -48,6 +50,8 @@ const KUBERNETES_VERSION = '1.34.4';
 const ETCD_VERSION = '3.6.16';
 const TEMPORAL_CLI_VERSION = '1.5.1';
 const KWOK_VERSION = '0.8.0';
+/** The Temporal server the CLI 1.5.1 embeds, built on its own for the production-topology test. */
+const TEMPORAL_SERVER_VERSION = '1.29.1';
 
 function kubeVersionFlags(version: string): string {
   const [major, minor] = version.split('.');
@@ -139,6 +143,27 @@ export const SERVER_COMPONENTS = {
       'install Go 1.26+ so `npm run testenv:provision` can build kwok and kwok-stages (the default stages ' +
       'kwok needs, printed by a small program in tools/servers/kwok).',
   },
+  temporalServer: {
+    name: 'temporal-server',
+    version: TEMPORAL_SERVER_VERSION,
+    moduleDir: 'temporal-server',
+    packages: {
+      'temporal-server': 'go.temporal.io/server/cmd/server',
+      'temporal-sql-tool': 'go.temporal.io/server/cmd/tools/sql',
+    },
+    ldflags: '-s -w',
+    // Both print `temporal version 1.29.1`; the SQL schemas embedded in the tool must match the server.
+    acceptedVersion: /version 1\.29\./,
+    versionArgs: ['--version'],
+    download: (binary, platform) => ({
+      url: `https://github.com/temporalio/temporal/releases/download/v${TEMPORAL_SERVER_VERSION}/temporal_${TEMPORAL_SERVER_VERSION}_${platform.os}_${platform.arch}.tar.gz`,
+      memberPath: binary,
+    }),
+    howToProvide:
+      'install Go 1.26+ so `npm run testenv:provision` (`staircase provision --temporal-server`) can build it ' +
+      `from go.temporal.io/server v${TEMPORAL_SERVER_VERSION}, or put temporal-server and temporal-sql-tool ` +
+      `${TEMPORAL_SERVER_VERSION} on PATH.`,
+  },
 } as const satisfies Record<string, ServerComponent>;
 
 /** The component that provides each binary. */
@@ -148,7 +173,10 @@ export function componentOf(binary: BinaryName): ServerComponent {
   return found;
 }
 
-/** The binaries needed by the minimal control plane, the full one, and the Temporal dev server. */
+/**
+ * The binaries needed by the minimal control plane, the full one, the Temporal dev server, and the Temporal server
+ * of the production topology (with its SQL schema tool).
+ */
 export const BINARY_SETS = {
   temporal: ['temporal'],
   minimal: ['etcd', 'kube-apiserver', 'kubectl'],
@@ -161,4 +189,5 @@ export const BINARY_SETS = {
     'kwok',
     'kwok-stages',
   ],
+  temporalServer: ['temporal-server', 'temporal-sql-tool'],
 } as const satisfies Record<string, readonly BinaryName[]>;

@@ -80,3 +80,28 @@ export class WaitTimeoutError extends Error {
     );
   }
 }
+
+/** No PostgreSQL server programs (`initdb` and `postgres`) were found. The message says how to install them. */
+export class PostgresNotFoundError extends Error {
+  override readonly name = 'PostgresNotFoundError';
+  constructor(readonly searched: readonly string[]) {
+    super(
+      `PostgreSQL (initdb and postgres) not found in: ${searched.join(', ')}.\n` +
+        "How to provide it: install Debian's PostgreSQL (`apt-get install -y postgresql`, as .ci/run does), or set " +
+        'STAIRCASE_POSTGRES_BIN to the directory holding initdb and postgres.',
+    );
+  }
+}
+
+/** A setup command of a server (`initdb`, `temporal-sql-tool`, a namespace registration) failed. */
+export class ServerSetupError extends Error {
+  override readonly name = 'ServerSetupError';
+  constructor(
+    readonly server: string,
+    readonly step: string,
+    readonly output: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${server}: ${step} failed:\n${output.slice(-4000)}`, options);
+  }
+}

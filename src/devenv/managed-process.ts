@@ -15,6 +15,8 @@ export interface StartProcessOptions {
   readonly watchdog: Watchdog;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /** Run as this user and group (when the caller is root and the program refuses to run as root, like postgres). */
+  readonly user?: { readonly uid: number; readonly gid: number };
 }
 
 /** How a process ended. */
@@ -100,6 +102,7 @@ export function startProcess(options: StartProcessOptions): ManagedProcess {
       stdio: ['ignore', fd, fd],
       env: options.env ?? process.env,
       ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
     });
     // Spawn failures are also emitted as 'error' events; without a listener they would crash the process.
     child.on('error', () => {});

@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binarySourcesFromEnv } from '../../src/devenv/binary-sources.js';
+import { BINARY_SETS } from '../../src/devenv/components.js';
+import { findPostgres, type Postgres, startPostgres } from '../../src/devenv/postgres.js';
+import { pathsOf, provisionBinaries, requireBinary } from '../../src/devenv/provision.js';
+import { startTemporalServer, type TemporalServer } from '../../src/devenv/temporal-server.js';
+import { Watchdog } from '../../src/devenv/watchdog.js';
+
+/** The Temporal server of the production topology on its PostgreSQL; `stop` ends both and removes their files. */
+export interface ProductionTemporal {
+  readonly temporal: TemporalServer;
+  readonly postgres: Postgres;
+  /** Seconds each part took to start, for the test's log line. */
+  readonly timings: Readonly<Record<'binaries' | 'postgres' | 'temporal', number>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Provisions `temporal-server` and `temporal-sql-tool` (building them with Go when the cache lacks them), starts
+ * PostgreSQL from the machine's packages and the Temporal server on it with mTLS on the frontend.
+ *
+ * Never skips: a missing binary or PostgreSQL throws an error that says how to provide it.
+ */
+export async function startProductionTemporal(): Promise<ProductionTemporal> {
+  const sources = binarySourcesFromEnv(process.env);
+  const workDir = await mkdtemp(join(tmpdir(), 'staircase-production-'));
+  const watchdog = Watchdog.start();
+  const clock = stopwatch();
+  const log = (message: string) => console.log(`[production topology] ${message}`);
+  const binaries = pathsOf(await provisionBinaries(BINARY_SETS.temporalServer, sources, log));
+  const binariesSeconds = clock();
+  const postgres = await startPostgres({ binDir: await findPostgres(sources), workDir, watchdog });
+  const postgresSeconds = clock();
+  try {
+    const temporal = await startTemporalServer({
+      binaries: {
+        server: requireBinary(binaries, 'temporal-server'),
+        sqlTool: requireBinary(binaries, 'temporal-sql-tool'),
+      },
+      postgres,
+      workDir,
+      watchdog,
+    });
+    return {
+      temporal,
+      postgres,
+      timings: { binaries: binariesSeconds, postgres: postgresSeconds, temporal: clock() },
+      stop: async () => {
+        await temporal.stop();
+        await postgres.stop();
+        watchdog.close();
+        await rm(workDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await postgres.stop();
+    watchdog.close();
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n(files kept in ${workDir})`, {
+      cause: error,
+    });
+  }
+}
+
+function stopwatch(): () => number {
+  let last = Date.now();
+  return () => {
+    const now = Date.now();
+    const seconds = Math.round((now - last) / 100) / 10;
+    last = now;
+    return seconds;
+  };
+}
