@@ -8,7 +8,13 @@ import type { KindInformers, WatchEventType } from './kind-informers.js';
 import type { WatchedKind } from './kube-paths.js';
 import type { WatcherLogger } from './logger.js';
 import { ownerOf } from './owners.js';
-import { type RelatedFingerprint, relatedChange, relatedFingerprint, relevantChange } from './predicates.js';
+import {
+  ownedChanged,
+  primaryChange,
+  type RelatedFingerprint,
+  relatedChange,
+  relatedFingerprint,
+} from './predicates.js';
 import { mapRelated, type PrimaryView } from './related.js';
 import type { SignalQueue } from './signal-queue.js';
 
@@ -37,6 +43,8 @@ export class OperatorWatch {
   readonly #known = new Map<string, Known>();
   #resources: ResourceOf<ResourceKind>[] | undefined;
   readonly #related = new Map<string, RelatedFingerprint>();
+  /** resourceVersions of owned objects last seen, so a relist's unchanged children signal nothing. */
+  readonly #ownedVersions = new Map<string, string>();
 
   constructor(
     readonly operator: OperatorDefinition,
@@ -89,21 +97,22 @@ export class OperatorWatch {
         snapshot: { metadata: object.metadata ?? {} },
         resource: parsed(kind, object),
       });
-    const reason =
-      type === 'MODIFIED' && before
-        ? relevantChange(before.snapshot, object, {
-            labels: this.config.reactToLabels,
-            annotations: this.config.reactToAnnotations,
-          })
-        : type.toLowerCase();
+    const reason = primaryChange(type, before?.snapshot, object, {
+      labels: this.config.reactToLabels,
+      annotations: this.config.reactToAnnotations,
+    });
     if (reason) this.signals.enqueue(ref, reason);
   }
 
   #onOwned(owned: WatchedKind, type: WatchEventType, object: KubernetesObject): void {
     const owner = ownerOf(object, this.operator.kind);
     // Only owners in scope: a child of a resource outside the namespaces or label selector starts no loop.
-    if (owner && this.#known.has(workflowIdFor(owner)))
-      this.signals.enqueue(owner, `${owned.kind} ${object.metadata?.name} ${type.toLowerCase()}`);
+    if (!owner || !this.#known.has(workflowIdFor(owner))) return;
+    const key = `${owned.apiVersion}/${owned.plural}/${object.metadata?.namespace ?? ''}/${object.metadata?.name}`;
+    const changed = ownedChanged(type, this.#ownedVersions.get(key), object);
+    if (type === 'DELETED') this.#ownedVersions.delete(key);
+    else this.#ownedVersions.set(key, object.metadata?.resourceVersion ?? '');
+    if (changed) this.signals.enqueue(owner, `${owned.kind} ${object.metadata?.name} ${type.toLowerCase()}`);
   }
 
   #onRelated(watch: RelatedKind, type: WatchEventType, object: KubernetesObject): void {

@@ -90,3 +90,31 @@ export function relatedChange(
   ];
   return checks.find(([changed]) => changed)?.[1];
 }
+
+/**
+ * Why an event of a primary resource matters, or `undefined`. `before` is what the watcher last saw of it.
+ *
+ * A restarted informer (periodic relist, error) reports every object as ADDED again: one already seen is compared
+ * like an update, so an unchanged object signals nothing and one changed while no watch ran signals its change.
+ */
+export function primaryChange(
+  type: 'ADDED' | 'MODIFIED' | 'DELETED',
+  before: Observed | undefined,
+  after: Observed,
+  options: RelevanceOptions,
+): string | undefined {
+  if (type === 'DELETED' || before === undefined) return type.toLowerCase();
+  return relevantChange(before, after, options);
+}
+
+/**
+ * Whether an owned object's event is news: a deletion, or a resourceVersion other than the one last seen (a relist
+ * reports unchanged children as ADDED again).
+ */
+export function ownedChanged(
+  type: 'ADDED' | 'MODIFIED' | 'DELETED',
+  seenVersion: string | undefined,
+  object: KubernetesObject,
+): boolean {
+  return type === 'DELETED' || seenVersion === undefined || seenVersion !== object.metadata?.resourceVersion;
+}

@@ -10,7 +10,10 @@ export interface SignalSender {
 /** Options of {@link SignalQueue}. */
 export interface SignalQueueOptions {
   readonly sender: SignalSender;
-  /** Changes to one resource within this window become one signal. */
+  /**
+   * Changes to one resource within this window become one signal. A resource's first change is signalled at once
+   * (leading edge); only changes that follow a signal within the window wait for its end.
+   */
   readonly debounceMs: number;
   /** Signals in flight at once, across resources. */
   readonly maxInFlight: number;
@@ -47,6 +50,9 @@ const MAX_REASONS = 5;
  */
 export class SignalQueue {
   readonly #pending = new Map<string, Pending>();
+  /** When each recently signalled resource was signalled; entries older than the debounce window are pruned. */
+  readonly #recent = new Map<string, number>();
+  #prunedAt = Date.now();
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #tokens: number;
@@ -62,7 +68,10 @@ export class SignalQueue {
     return this.#pending.size;
   }
 
-  /** Records a change to `ref`; it is signalled after the debounce window. Dropped when not the leader. */
+  /**
+   * Records a change to `ref`: signalled at once when the resource was not signalled within the debounce window,
+   * else at the window's end. Dropped when not the leader.
+   */
   enqueue(ref: ResourceRef, reason: string): void {
     if (this.#closed || !this.options.isLeader()) return;
     const key = workflowIdFor(ref);
@@ -72,9 +81,12 @@ export class SignalQueue {
       if (entry.inFlight) entry.dirty = true;
       return;
     }
-    const dueAt = Date.now() + this.options.debounceMs;
+    const now = Date.now();
+    this.#pruneRecent(now);
+    const dueAt = signalDueAt(this.#recent.get(key), now, this.options.debounceMs);
     this.#pending.set(key, { ref, reasons: [reason], dueAt, failures: 0, inFlight: false, dirty: false });
-    this.#schedule();
+    if (dueAt <= now) this.#pump();
+    else this.#schedule();
   }
 
   /**
@@ -95,6 +107,7 @@ export class SignalQueue {
   /** Drops everything pending and stops (on lost leadership or shutdown). */
   clear(): void {
     this.#pending.clear();
+    this.#recent.clear();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
@@ -103,6 +116,13 @@ export class SignalQueue {
   close(): void {
     this.#closed = true;
     this.clear();
+  }
+
+  /** Forgets signals older than the debounce window, at most once per window (so a burst costs O(1) each). */
+  #pruneRecent(now: number): void {
+    if (now - this.#prunedAt < this.options.debounceMs) return;
+    this.#prunedAt = now;
+    for (const [key, at] of this.#recent) if (now - at >= this.options.debounceMs) this.#recent.delete(key);
   }
 
   #schedule(): void {
@@ -153,6 +173,7 @@ export class SignalQueue {
     entry.dirty = false;
     try {
       await this.options.sender.send(entry.ref, reasons.join('; '));
+      if (this.options.debounceMs > 0) this.#recent.set(key, Date.now());
       this.options.onDelivered?.(entry.ref);
       entry.failures = 0;
       if (entry.dirty) entry.dueAt = Date.now() + this.options.debounceMs;
@@ -172,4 +193,13 @@ export class SignalQueue {
       this.#schedule();
     }
   }
+}
+
+/**
+ * When a resource's change is due to be signalled: at once (`now`) unless it was signalled less than `debounceMs`
+ * ago, then when that window ends.
+ */
+export function signalDueAt(lastSignalledAt: number | undefined, now: number, debounceMs: number): number {
+  if (lastSignalledAt === undefined) return now;
+  return Math.max(now, lastSignalledAt + debounceMs);
 }

@@ -72,27 +72,23 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunRepor
 }
 
 /**
- * Patch: continue-as-new carries the planned next run (`LoopState.planned`), so the new run keeps the permanent
- * failure backoff, the flap backoff and the minimum delay instead of running at once.
+ * Patch (one marker for the loop's second revision, to keep each run's history short):
+ * - continue-as-new carries the planned next run (`LoopState.planned`), so the new run keeps the permanent failure
+ *   backoff, the flap backoff and the minimum delay instead of running at once;
+ * - while idle on purpose the loop looks at the object when a change arrives — paused, only the object's end or its
+ *   replacement wakes it (a recreated object does not inherit the pause); in a flap backoff only a spec change does
+ *   (the fighting children's own events do not); an idle loop also continues as new when history is full;
+ * - each run takes the operator's settings from the worker that prepared it — loop timing for its decisions and the
+ *   kind's API version for its calls — so new settings reach running loops; the input's config is the fallback;
+ * - "reconcile now" answers with a run that started after the request (a request during a run gets the next run).
  */
-export const CARRY_DUE_TIME_PATCH = 'staircase-carry-due-time';
-/**
- * Patch: while idle on purpose the loop looks at the object when a change arrives — paused, only the object's end
- * or its replacement wakes it (a recreated object does not inherit the pause); in a flap backoff only a spec change
- * does (the fighting children's own events do not). An idle loop also continues as new when history is full.
- */
-export const IDLE_LOOKS_PATCH = 'staircase-idle-looks';
-/**
- * Patch: each run takes the operator's settings from the worker that prepared it — loop timing for its decisions and
- * the kind's API version for its calls — so new settings reach running loops; the input's config is the fallback.
- */
-export const SETTINGS_FROM_WORKER_PATCH = 'staircase-settings-from-worker';
+export const LOOP_REVISION_2_PATCH = 'staircase-loop-2';
 
 /** The loop's mutable state and its steps; one instance per workflow run. */
 class ReconcileLoop {
   state: LoopState;
   private wake: WakeDecision = { delayMs: 0, wakeOnChange: true, flapping: false };
-  /** Epoch ms the next run is due (behind {@link CARRY_DUE_TIME_PATCH}). */
+  /** Epoch ms the next run is due (behind {@link LOOP_REVISION_2_PATCH}). */
   private dueAt = Date.now();
   private requestedRuns = 0;
   /** Change signals received, so a look can tell whether another arrived meanwhile. */
@@ -100,16 +96,20 @@ class ReconcileLoop {
   /** A look found the object gone: run once even while paused, to end the loop. */
   private runToEnd = false;
   private completedRuns = 0;
+  /** Runs begun; one more than {@link completedRuns} while a run (its record included) is under way. */
+  private startedRuns = 0;
   private currentStep: string | undefined;
   private running = false;
   // Asked before any command of the first run, so their markers never fall inside a run.
   private readonly stepNamedChecks = patched(STEP_NAMED_CHECKS_PATCH);
+  private readonly revision2 = patched(LOOP_REVISION_2_PATCH);
   readonly patches = {
-    carryDueTime: patched(CARRY_DUE_TIME_PATCH),
-    idleLooks: patched(IDLE_LOOKS_PATCH),
-    settingsFromWorker: patched(SETTINGS_FROM_WORKER_PATCH),
+    carryDueTime: this.revision2,
+    idleLooks: this.revision2,
+    settingsFromWorker: this.revision2,
+    reconcileNowAfterRequest: this.revision2,
   };
-  /** Loop timing: the worker's, from the last run (behind {@link SETTINGS_FROM_WORKER_PATCH}), else the input's. */
+  /** Loop timing: the worker's, from the last run (behind {@link LOOP_REVISION_2_PATCH}), else the input's. */
   private config: LoopConfig;
   /** The resource, at the API version the worker serves (behind the same patch). */
   private resource: ResourceRef;
@@ -125,7 +125,7 @@ class ReconcileLoop {
     }
   }
 
-  /** The next run's input: the loop's state, with the planned next run behind {@link CARRY_DUE_TIME_PATCH}. */
+  /** The next run's input: the loop's state, with the planned next run behind {@link LOOP_REVISION_2_PATCH}. */
   continuation(): ReconcileInput {
     const state = this.patches.carryDueTime
       ? { ...this.state, planned: planWake(this.wake, this.dueAt) }
@@ -211,7 +211,7 @@ class ReconcileLoop {
     if (woken && this.wake.flapping) await this.lookInBackoff();
   }
 
-  /** Woken by a change in the flap backoff: only a spec change may end it (behind {@link IDLE_LOOKS_PATCH}). */
+  /** Woken by a change in the flap backoff: only a spec change may end it (behind {@link LOOP_REVISION_2_PATCH}). */
   private async lookInBackoff(): Promise<void> {
     if (this.patches.idleLooks && this.stillIdle('flap-backoff')) await this.look('flap-backoff');
   }
@@ -252,6 +252,9 @@ class ReconcileLoop {
   /** Executes one run, records it, and plans the next. */
   async runOnce(): Promise<RunReport> {
     this.running = true;
+    this.startedRuns += 1;
+    // Requests that arrive during the run are answered by the next one.
+    const requestsAnswered = this.requestedRuns;
     const runNumber = this.state.runNumber + 1;
     const startedAt = new Date().toISOString();
     const { nextRunAt: _planned, ...rest } = this.state;
@@ -284,7 +287,7 @@ class ReconcileLoop {
     this.dueAt = Date.now() + this.wake.delayMs;
     await this.record(result, report, startedAt);
     recordRunMetrics(this.ref, result, Date.now() - Date.parse(startedAt));
-    this.requestedRuns = 0;
+    this.requestedRuns = this.patches.reconcileNowAfterRequest ? this.requestedRuns - requestsAnswered : 0;
     this.runToEnd = false;
     this.completedRuns += 1;
     return report;
@@ -292,7 +295,9 @@ class ReconcileLoop {
 
   private async reconcileNow(): Promise<RunReport> {
     this.requestedRuns += 1;
-    const target = this.completedRuns;
+    // A run already under way started before the request: the answer is the run after it.
+    const underWay = this.startedRuns > this.completedRuns && this.patches.reconcileNowAfterRequest ? 1 : 0;
+    const target = this.completedRuns + underWay;
     await condition(() => this.completedRuns > target);
     return this.state.lastReport as RunReport;
   }

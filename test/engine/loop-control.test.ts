@@ -1,6 +1,6 @@
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { temporal } from '@temporalio/proto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
 import { pauseSignal, reconcileNowUpdate, resumeSignal } from '../../src/workflows/contract.js';
 import {
@@ -43,6 +43,22 @@ describe('controlling and observing a loop', () => {
       (d) => d.lastRun?.outcome.kind === 'converged' && d.runNumber > 3,
     );
     expect(resumed).toMatchObject({ paused: false, runNumber: 5 });
+  });
+
+  it('answers "reconcile now" sent during a run with a run that started after the request', async () => {
+    const { handle, namespace } = await startScenario(stackOperator(), 'asked', {
+      mode: 'slow-apply',
+      items: ['slow'],
+    });
+    const core = adminKubeConfig().makeApiClient(CoreV1Api);
+    const children = async () => (await core.listNamespacedConfigMap({ namespace })).items;
+    // Run 1 is in its apply (the first attempt sleeps past its timeout): ask now.
+    await vi.waitFor(async () => expect(await children()).toHaveLength(1), { timeout: 20_000, interval: 50 });
+    const askedAt = Date.now();
+    const report = await handle.executeUpdate(reconcileNowUpdate);
+    expect(report.runNumber).toBeGreaterThan(1);
+    expect(Date.parse(report.startedAt)).toBeGreaterThan(askedAt);
+    expect(report.outcome.kind).toBe('converged');
   });
 
   it('reconciles two resources independently: one failing does not hold up the other', async () => {

@@ -6,7 +6,7 @@ import { parseWatcherConfig } from '../../src/watcher/config.js';
 import { collectionPath } from '../../src/watcher/kube-paths.js';
 import { OWNER_LABEL, OWNER_NAMESPACE_LABEL, ownerOf } from '../../src/watcher/owners.js';
 import { relevantChange } from '../../src/watcher/predicates.js';
-import { SignalQueue, type SignalSender } from '../../src/watcher/signal-queue.js';
+import { SignalQueue, type SignalSender, signalDueAt } from '../../src/watcher/signal-queue.js';
 
 const App = defineResourceKind({
   group: 'apps.example.dev',
@@ -147,15 +147,37 @@ const queueOptions = {
 };
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+describe('signalDueAt', () => {
+  it.each([
+    ['never signalled: at once', undefined, 1_000, 1_000],
+    ['signalled within the window: at its end', 900, 1_000, 1_100],
+    ['signalled before the window: at once', 700, 1_000, 1_000],
+  ])('%s', (_, last, now, expected) => {
+    expect(signalDueAt(last, now, 200)).toBe(expected);
+  });
+});
+
 describe('SignalQueue', () => {
-  it('coalesces a burst of changes to one resource into one signal', async () => {
+  it('signals a burst of changes to one resource at once, then once more for all that followed', async () => {
     const { sender, sent } = recordingSender();
     const queue = new SignalQueue({ ...queueOptions, sender, isLeader: () => true });
     for (let i = 0; i < 100; i += 1) queue.enqueue(App.ref('a', 'ns'), i % 2 ? 'updated' : 'added');
     queue.enqueue(App.ref('b', 'ns'), 'added');
     await settle(200);
-    expect(sent.sort()).toEqual(['a: added; updated', 'b: added']);
+    expect(sent.sort()).toEqual(['a: added', 'a: updated; added', 'b: added']);
     expect(queue.size).toBe(0);
+  });
+
+  it("signals a resource's first change without waiting for the debounce window (leading edge)", async () => {
+    const { sender, sent } = recordingSender();
+    const queue = new SignalQueue({ ...queueOptions, debounceMs: 60_000, sender, isLeader: () => true });
+    queue.enqueue(App.ref('a', 'ns'), 'added');
+    await settle(50);
+    expect(sent).toEqual(['a: added']);
+    queue.enqueue(App.ref('a', 'ns'), 'updated');
+    await settle(50);
+    expect(sent).toEqual(['a: added']);
+    expect(queue.size).toBe(1);
   });
 
   it('keeps a change that arrives while its signal is in flight and sends it afterwards', async () => {
@@ -201,8 +223,10 @@ describe('SignalQueue', () => {
     const { sender, sent } = recordingSender();
     const queue = new SignalQueue({ ...queueOptions, debounceMs: 60_000, sender, isLeader: () => true });
     queue.enqueue(App.ref('a', 'ns'), 'added');
+    await settle(20);
+    queue.enqueue(App.ref('a', 'ns'), 'updated');
     expect(await queue.flush(1_000)).toBe(0);
-    expect(sent).toEqual(['a: added']);
+    expect(sent).toEqual(['a: added', 'a: updated']);
   });
 
   it('limits the signals started per second', async () => {

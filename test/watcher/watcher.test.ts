@@ -111,6 +111,38 @@ describe('the watcher', () => {
     expect(signals - 1).toBeGreaterThan(0);
   });
 
+  it('signals nothing for unchanged objects when its informers relist', async () => {
+    const namespace = await createTestNamespace();
+    const operator = stackOperator();
+    const engine = await startEngine(operator);
+    const watcher = await startTestWatcher(operator, engine, namespace, { relistIntervalMs: 1_000 });
+    const ref = await createResource(Stack, namespace, 'still', { items: ['a', 'b'] });
+    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+    const relists = async () => {
+      const metrics = await (await fetch(`http://127.0.0.1:${watcher.port}/metrics`)).text();
+      return metrics
+        .split('\n')
+        .filter((line) => line.includes('reason="periodic relist"'))
+        .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+    };
+    const signals = await signalsReceived(engine, workflowIdFor(ref));
+    const before = await relists();
+    // Both informers (Stacks and their ConfigMaps) list everything again, at least twice each.
+    await vi.waitFor(async () => expect(await relists()).toBeGreaterThanOrEqual(before + 4), {
+      timeout: 15_000,
+      interval: 250,
+    });
+    expect(await signalsReceived(engine, workflowIdFor(ref))).toBe(signals);
+    await patchSpec(ref, { items: ['a', 'b', 'c'] });
+    await vi.waitFor(
+      async () => expect(await signalsReceived(engine, workflowIdFor(ref))).toBeGreaterThan(signals),
+      {
+        timeout: 10_000,
+        interval: 100,
+      },
+    );
+  });
+
   it('serves health, readiness and Prometheus metrics', async () => {
     const namespace = await createTestNamespace();
     const operator = stackOperator();
