@@ -10,7 +10,7 @@ import { Greeting } from '../examples/greeting/operator.js';
 import { binarySourcesFromEnv, installCrd, startDevEnvironment } from '../src/devenv/index.js';
 import { loadKubeConfig } from '../src/runtime/kube-config.js';
 import { closePooledConnections, poolConnections } from '../src/runtime/kube-pool.js';
-import { ensureBuilt, workflowBundle } from './build.js';
+import { prepareRelease } from './build.js';
 import { type BurstResult, runBurst, type SystemName } from './burst.js';
 import { greetingClients } from './greetings.js';
 import { type IdleResult, runIdle } from './idle.js';
@@ -24,8 +24,7 @@ const log = (line: string) => console.log(`[bench] ${line}`);
 const options = parseOptions(process.argv.slice(2));
 if (options) {
   const startedAt = new Date();
-  if (options.build) ensureBuilt(log);
-  const bundle = await workflowBundle(log);
+  const release = await prepareRelease({ build: options.build, log });
   const workDir = await mkdtemp(join(tmpdir(), 'staircase-bench-'));
   log(`starting Temporal, etcd and kube-apiserver (logs in ${workDir})…`);
   const env = await startDevEnvironment({
@@ -48,7 +47,7 @@ if (options) {
       kubeconfig: env.kube.admin.path,
       temporalAddress: env.temporal.address,
       temporalNamespace: env.temporal.namespace,
-      workflowBundle: bundle,
+      release,
       clients: greetingClients(kube),
       temporal: new Client({ connection, namespace: env.temporal.namespace }),
       servers,
@@ -91,5 +90,6 @@ if (options) {
     await closePooledConnections(kube);
     await connection.close();
     await env.stop();
+    await release.remove();
   }
 }

@@ -9,12 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { type ManagedProcess, startProcess, type Watchdog } from '../src/devenv/index.js';
 import { freePort } from '../src/devenv/ports.js';
 import { waitFor } from '../src/devenv/wait.js';
+import type { Release } from './build.js';
 import type { Watched } from './proc.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
-const OPERATOR = join(ROOT, 'examples', 'greeting', 'operator.ts');
-const BASELINE = join(ROOT, 'bench', 'baseline', 'controller.ts');
+const BASELINE = fileURLToPath(new URL('baseline/controller.ts', import.meta.url));
 
 /** Where the systems find the servers and write their logs. */
 export interface SystemContext {
@@ -23,8 +21,8 @@ export interface SystemContext {
   readonly kubeconfig: string;
   readonly temporalAddress: string;
   readonly temporalNamespace: string;
-  /** A prebuilt workflow bundle for the worker (as the production image has). */
-  readonly workflowBundle: string;
+  /** The compiled package the production processes run from. */
+  readonly release: Release;
 }
 
 /** Started processes of one system. */
@@ -62,15 +60,16 @@ export async function startStaircase(
   metricsPort: number,
 ): Promise<RunningSystem> {
   const taskQueue = `bench-${label}`;
-  const common = ['--operator', OPERATOR, '--kubeconfig', context.kubeconfig, '--task-queue', taskQueue];
+  const { cli, operator, workflowBundle } = context.release;
+  const common = ['--operator', operator, '--kubeconfig', context.kubeconfig, '--task-queue', taskQueue];
   common.push('--temporal-address', context.temporalAddress);
   common.push('--temporal-namespace', context.temporalNamespace);
-  const env = productionEnv({ STAIRCASE_WORKFLOW_BUNDLE: context.workflowBundle });
+  const env = productionEnv({ STAIRCASE_WORKFLOW_BUNDLE: workflowBundle });
   const workerHealth = await freePort();
   const worker = startProcess({
     name: 'worker',
     command: process.execPath,
-    args: [CLI, 'worker', ...common, '--health-port', String(workerHealth)],
+    args: [cli, 'worker', ...common, '--health-port', String(workerHealth)],
     env: { ...env, STAIRCASE_METRICS_PORT: String(metricsPort) },
     logFile: join(context.logDir, `worker-${label}.log`),
     watchdog: context.watchdog,
@@ -80,7 +79,7 @@ export async function startStaircase(
     name: 'watcher',
     command: process.execPath,
     args: [
-      CLI,
+      cli,
       'watcher',
       ...common,
       '--namespaces',
