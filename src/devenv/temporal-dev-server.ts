@@ -21,6 +21,11 @@ export interface TemporalDevServerOptions {
   /** gRPC port; a free one when absent. Pass the old port to restart a persistent server at the same address. */
   readonly port?: number;
   readonly uiPort?: number;
+  /**
+   * The web UI's remote codec endpoint (`--ui-codec-endpoint`), e.g. a `staircase codec-server`'s URL, so the UI
+   * shows encrypted payloads decoded. Without it each user may set one in the UI.
+   */
+  readonly uiCodecEndpoint?: string;
   /** Temporal namespace to create; `default` when absent. */
   readonly namespace?: string;
   /** Search attributes to register; the project's own when absent. */
@@ -73,6 +78,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     String(await freePort()),
   );
   args.push(...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]));
+  if (uiPort !== undefined && options.uiCodecEndpoint)
+    args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) {
     args.push('--db-filename', options.dbFile);
     args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
