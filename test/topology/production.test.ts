@@ -1,8 +1,7 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CustomObjectsApi } from '@kubernetes/client-node';
@@ -10,23 +9,22 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished, vi } from 'vitest';
 import { Greeting } from '../../examples/greeting/operator.js';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
-import { CertificateAuthority } from '../../src/devenv/pki.js';
+import { CertificateAuthority, type CertifiedKey } from '../../src/devenv/pki.js';
 import { freePort } from '../../src/devenv/ports.js';
 import { appliedSteps, assertEngineGuarantees, runsInHistory } from '../../src/testing/index.js';
+import { leadersAmong, startCliWatcher, startCliWorker } from '../support/cli-process.js';
 import { createResource, engineBundle, installKind } from '../support/engine.js';
 import { adminKubeConfig, createTestNamespace, uniqueName } from '../support/kube.js';
 import { type ProductionTemporal, startProductionTemporal } from '../support/production-temporal.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
-import { metricValue } from '../support/watcher.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const operatorModule = fileURLToPath(new URL('../../examples/greeting/operator.ts', import.meta.url));
 const RESOURCES = 200;
-const LEASE_MS = 3_000;
 
 let production: ProductionTemporal;
 
-/** The documented TEMPORAL_* variables for the server's mTLS client certificate, as the manifests set them. */
+/** The documented TEMPORAL_* variables with the server's mTLS client certificate, as the manifests set them. */
 function temporalEnv(): NodeJS.ProcessEnv {
   const { temporal } = production;
   return {
@@ -39,16 +37,13 @@ function temporalEnv(): NodeJS.ProcessEnv {
   };
 }
 
-/** Runs `staircase ARGS` to its end (no TEMPORAL_* from the test's environment) and resolves with its output. */
+/** Runs `staircase ARGS` to its end, configured by flags only, and resolves with its exit code and output. */
 async function staircase(args: readonly string[]) {
   try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', cli, ...args],
-      {
-        timeout: 60_000,
-      },
-    );
+    const run = promisify(execFile);
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', cli, ...args], {
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -56,74 +51,20 @@ async function staircase(args: readonly string[]) {
   }
 }
 
-interface Running {
-  readonly name: string;
-  readonly child: ChildProcess;
-  /** The health (watcher: also metrics) port. */
-  readonly port: number;
-}
-
-/** Starts `staircase worker` or `staircase watcher` configured through the environment, as a Deployment would. */
-function startProcess(command: 'worker' | 'watcher', name: string, env: NodeJS.ProcessEnv, args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, command, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...temporalEnv(), ...env },
-  });
-  onTestFinished(() => {
-    child.kill('SIGKILL');
-  });
-  // Keep reading so the pipes never fill; show what is not routine.
-  const show = (line: string) => {
-    if (!/"level":"info"/.test(line)) console.log(`[${name}] ${line}`);
-  };
-  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', show);
-  return { child, stdout: createInterface({ input: child.stdout as NodeJS.ReadableStream }) };
-}
-
-async function startWorker(name: string, env: NodeJS.ProcessEnv, port: number): Promise<Running> {
-  const { child, stdout } = startProcess('worker', name, env, ['--health-port', String(port)]);
-  stdout.on('line', () => {});
-  await vi.waitFor(
-    async () => {
-      expect(child.exitCode).toBeNull();
-      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+/** A connection to the frontend over TLS, with `client` as its certificate (none when absent). */
+function connect(client?: CertifiedKey): Promise<Connection> {
+  const { temporal } = production;
+  return Connection.connect({
+    address: temporal.address,
+    connectTimeout: 3_000,
+    tls: {
+      serverNameOverride: temporal.clientTls.serverName,
+      serverRootCACertificate: Buffer.from(temporal.ca.certPem),
+      ...(client
+        ? { clientCertPair: { crt: Buffer.from(client.certPem), key: Buffer.from(client.keyPem) } }
+        : {}),
     },
-    { timeout: 90_000, interval: 300 },
-  );
-  return { name, child, port };
-}
-
-async function startWatcher(name: string, env: NodeJS.ProcessEnv, namespace: string): Promise<Running> {
-  const lease = [
-    '--lease-namespace',
-    namespace,
-    '--lease-duration-ms',
-    String(LEASE_MS),
-    '--lease-retry-ms',
-    '300',
-  ];
-  const args = ['--namespaces', namespace, ...lease, '--health-port', '0', '--identity', name];
-  const { child, stdout } = startProcess('watcher', name, env, args);
-  return new Promise((resolve, reject) => {
-    stdout.on('line', (line) => {
-      const entry = JSON.parse(line) as { level: string; message: string; port?: number };
-      if (entry.message === 'watcher started' && entry.port) resolve({ name, child, port: entry.port });
-      if (entry.level !== 'info') console.log(`[${name}] ${line}`);
-    });
-    stdout.on('close', () => reject(new Error(`${name} exited before it started`)));
   });
-}
-
-async function leaders(watchers: readonly Running[]): Promise<Running[]> {
-  const flags = await Promise.all(
-    watchers.map(async (w) =>
-      metricValue(
-        await (await fetch(`http://127.0.0.1:${w.port}/metrics`)).text(),
-        'staircase_watcher_leader',
-      ),
-    ),
-  );
-  return watchers.filter((_, i) => flags[i] === 1);
 }
 
 /** Runs `task` over `items`, at most `width` at a time. */
@@ -140,12 +81,10 @@ async function inBatches<T, R>(
 
 async function readyCount(namespace: string): Promise<number> {
   const api = adminKubeConfig().makeApiClient(CustomObjectsApi);
-  const list = (await api.listNamespacedCustomObject({
-    group: Greeting.group,
-    version: Greeting.version,
-    namespace,
-    plural: Greeting.plural,
-  })) as { items: { status?: { conditions?: { type: string; status: string }[] } }[] };
+  const { group, version, plural } = Greeting;
+  const list = (await api.listNamespacedCustomObject({ group, version, namespace, plural })) as {
+    items: { status?: { conditions?: { type: string; status: string }[] } }[];
+  };
   return list.items.filter((item) =>
     item.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
   ).length;
@@ -154,106 +93,109 @@ async function readyCount(namespace: string): Promise<number> {
 describe('the production topology: Temporal server on PostgreSQL with mTLS, worker and watcher processes', () => {
   beforeAll(async () => {
     production = await startProductionTemporal();
+    const { timings, temporal, postgres } = production;
     console.log(
-      `[production topology] Temporal ${production.temporal.address} (mTLS) on PostgreSQL ` +
-        `127.0.0.1:${production.postgres.port}; binaries ${production.timings.binaries} s, ` +
-        `PostgreSQL ${production.timings.postgres} s, Temporal with schema and registration ${production.timings.temporal} s`,
+      `[production topology] Temporal ${temporal.address} (mTLS) on PostgreSQL 127.0.0.1:${postgres.port}; ` +
+        `binaries ${timings.binaries} s, PostgreSQL ${timings.postgres} s, Temporal with schemas and ` +
+        `registration ${timings.temporal} s`,
     );
     await installKind(Greeting);
+    // A build on a machine without the cache takes many minutes; the message of a missing server says how to get it.
   }, 30 * 60_000);
   afterAll(() => production?.stop());
 
-  it('refuses a client without a client certificate, and one with a certificate from another CA', async () => {
+  it('refuses a client without a certificate, and one whose certificate another CA signed', async () => {
     const { temporal } = production;
-    const target = ['Greeting', 'default/nothing', '--temporal-address', temporal.address];
-    const serverCa = [
+    const serverOnly = [
       '--tls-ca',
       temporal.clientTls.caFile,
       '--tls-server-name',
       temporal.clientTls.serverName,
     ];
-    const noCertificate = await staircase(['status', ...target, ...serverCa]);
+    const stranger = await (await CertificateAuthority.create('another CA')).issueClient('stranger', []);
+    const [noCertificate, sdkWithout, sdkStranger] = await Promise.all([
+      staircase([
+        'status',
+        'Greeting',
+        'default/nothing',
+        '--temporal-address',
+        temporal.address,
+        ...serverOnly,
+      ]),
+      connect().then(
+        () => 'connected',
+        () => 'refused',
+      ),
+      connect(stranger).then(
+        () => 'connected',
+        () => 'refused',
+      ),
+    ]);
     expect(noCertificate.code).toBe(1);
     expect(noCertificate.stderr).toContain(`cannot reach Temporal at ${temporal.address}`);
-
-    const connect = (crt?: string, key?: string) =>
-      Connection.connect({
-        address: temporal.address,
-        connectTimeout: 5_000,
-        tls: {
-          serverNameOverride: temporal.clientTls.serverName,
-          serverRootCACertificate: Buffer.from(temporal.ca.certPem),
-          ...(crt && key ? { clientCertPair: { crt: Buffer.from(crt), key: Buffer.from(key) } } : {}),
-        },
-      });
-    await expect(connect()).rejects.toThrow();
-    const stranger = await (await CertificateAuthority.create('another CA')).issueClient('stranger', []);
-    await expect(connect(stranger.certPem, stranger.keyPem)).rejects.toThrow();
-    const trusted = await temporal.ca.issueClient('trusted', []);
-    const connection = await connect(trusted.certPem, trusted.keyPem);
-    await connection.close();
+    expect([sdkWithout, sdkStranger]).toEqual(['refused', 'refused']);
+    await (await connect(await temporal.ca.issueClient('trusted', []))).close();
   });
 
   it(`two workers and two watchers reconcile ${RESOURCES} resources; a worker and the leading watcher SIGKILLed mid-burst; all Ready, none applied twice; staircase status works`, async () => {
     const started = Date.now();
     const namespace = await createTestNamespace('topo');
     const workDir = await mkdtemp(join(tmpdir(), 'staircase-topology-'));
+    // As the container image does: the workflow bundle made once, not by each worker at start-up.
     const bundleFile = join(workDir, 'workflow-bundle.js');
     await writeFile(bundleFile, (await engineBundle()).code);
     const env = {
+      ...temporalEnv(),
       STAIRCASE_OPERATOR: operatorModule,
       STAIRCASE_TASK_QUEUE: uniqueTaskQueue('topology'),
       STAIRCASE_WORKFLOW_BUNDLE: bundleFile,
       KUBECONFIG: inject('kube').adminKubeconfigPath,
     };
-    const workers = await Promise.all([
-      startWorker('worker-a', env, await freePort()),
-      startWorker('worker-b', env, await freePort()),
-    ]);
-    const watchers = await Promise.all([
-      startWatcher(uniqueName('watcher-a'), env, namespace),
-      startWatcher(uniqueName('watcher-b'), env, namespace),
+    const lease = ['--lease-namespace', namespace, '--lease-duration-ms', '3000', '--lease-retry-ms', '300'];
+    const watcherArgs = ['--namespaces', namespace, ...lease];
+    const [workerA, workerB, ...watchers] = await Promise.all([
+      startCliWorker('worker-a', env, await freePort()),
+      startCliWorker('worker-b', env, await freePort()),
+      startCliWatcher(uniqueName('watcher-a'), env, watcherArgs),
+      startCliWatcher(uniqueName('watcher-b'), env, watcherArgs),
     ]);
     const [leader] = await vi.waitFor(
       async () => {
-        const found = await leaders(watchers);
+        const found = await leadersAmong(watchers);
         expect(found).toHaveLength(1);
         return found;
       },
       { timeout: 20_000, interval: 200 },
     );
-    const standby = watchers.find((w) => w !== leader) as Running;
+    const standby = watchers.find((w) => w !== leader);
     const upAt = Date.now();
+    const progress: string[] = [];
+    const sampler = setInterval(async () => {
+      const seconds = Math.round((Date.now() - upAt) / 1000);
+      progress.push(`${seconds}s:${await readyCount(namespace).catch(() => '?')}`);
+    }, 10_000);
+    onTestFinished(() => clearInterval(sampler));
 
     const names = Array.from({ length: RESOURCES }, (_, i) => `g-${String(i).padStart(3, '0')}`);
     const create = (name: string) => createResource(Greeting, namespace, name, { message: `hello ${name}` });
     const refs = await inBatches(names.slice(0, RESOURCES / 2), 20, create);
-    // Mid-burst: half the resources created and being reconciled.
-    workers[0]?.child.kill('SIGKILL');
+    // Mid-burst: half the resources created, their loops running on both workers.
+    workerA?.child.kill('SIGKILL');
     leader?.child.kill('SIGKILL');
     refs.push(...(await inBatches(names.slice(RESOURCES / 2), 20, create)));
-    await vi.waitFor(async () => expect(await leaders([standby])).toHaveLength(1), {
+    await vi.waitFor(async () => expect(await leadersAmong(standby ? [standby] : [])).toHaveLength(1), {
       timeout: 20_000,
       interval: 200,
     });
-
     await vi.waitFor(async () => expect(await readyCount(namespace)).toBe(RESOURCES), {
       timeout: 180_000,
       interval: 1_000,
     });
     const convergedAt = Date.now();
+    clearInterval(sampler);
 
-    const connection = await Connection.connect({
-      address: production.temporal.address,
-      tls: {
-        serverNameOverride: production.temporal.clientTls.serverName,
-        serverRootCACertificate: Buffer.from(production.temporal.ca.certPem),
-        clientCertPair: await (async () => {
-          const pair = await production.temporal.ca.issueClient('test-reader', []);
-          return { crt: Buffer.from(pair.certPem), key: Buffer.from(pair.keyPem) };
-        })(),
-      },
-    });
+    // Histories read over mTLS with a certificate of the test's own.
+    const connection = await connect(await production.temporal.ca.issueClient('history-reader', []));
     onTestFinished(() => connection.close());
     const client = new Client({ connection, namespace: production.temporal.namespace });
     const applied = await inBatches(refs, 20, async (ref) => {
@@ -265,17 +207,24 @@ describe('the production topology: Temporal server on PostgreSQL with mTLS, work
     for (const { workflowId, steps } of applied)
       expect(steps.toSorted(), workflowId).toEqual(['ensure-configmap', 'record-configmap']);
 
-    const { temporal } = production;
-    const flags = ['--temporal-address', temporal.address, '--tls-cert', temporal.clientTls.certFile];
-    flags.push('--tls-key', temporal.clientTls.keyFile, '--tls-ca', temporal.clientTls.caFile);
-    flags.push('--tls-server-name', temporal.clientTls.serverName);
+    const { clientTls, address } = production.temporal;
+    const flags = [
+      '--temporal-address',
+      address,
+      '--tls-cert',
+      clientTls.certFile,
+      '--tls-key',
+      clientTls.keyFile,
+    ];
+    flags.push('--tls-ca', clientTls.caFile, '--tls-server-name', clientTls.serverName);
     const status = await staircase(['status', 'Greeting', `${namespace}/g-000`, ...flags]);
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ phase: 'Ready' });
     console.log(
       `[production topology] ${RESOURCES} Greetings Ready ${((convergedAt - upAt) / 1000).toFixed(1)} s after ` +
-        `the processes were up (processes started in ${((upAt - started) / 1000).toFixed(1)} s); ` +
-        `${workers[0]?.name} and the leading watcher were SIGKILLed after ${RESOURCES / 2} were created`,
+        `the processes were up (started in ${((upAt - started) / 1000).toFixed(1)} s); ${workerA?.name} and the ` +
+        `leading watcher SIGKILLed after ${RESOURCES / 2} were created; Ready over time: ${progress.join(' ')}; ` +
+        `${workerB?.name} survived`,
     );
   }, 420_000);
 });
