@@ -12,7 +12,7 @@ import {
   type GreetingClients,
   greetingName,
 } from './greetings.js';
-import { type HistoryFigures, historyFigures } from './history.js';
+import { type HistoryFigures, historyFigures, terminateLoops } from './history.js';
 import { countsDelta, type WorkerCounts, workerCounts } from './metrics.js';
 import { editLatencies, percentile, ReadyWatch } from './observe.js';
 import { cpuDelta, cpuSnapshot, peakRssMb, resetPeak, type Watched } from './proc.js';
@@ -134,5 +134,6 @@ export async function runBurst(context: BurstContext, system: SystemName, n: num
   } finally {
     await ready.stop();
     await started.running.stop();
+    if (system === 'staircase') await terminateLoops(context.temporal, namespace, names);
   }
 }

@@ -12,6 +12,7 @@ import {
   forEachLimited,
   greetingName,
 } from './greetings.js';
+import { terminateLoops } from './history.js';
 import { countsDelta, workerCounts } from './metrics.js';
 import { ReadyWatch } from './observe.js';
 import { cpuDelta, cpuSnapshot, rssMb } from './proc.js';
@@ -91,5 +92,6 @@ export async function runIdle(context: BurstContext, count: number, minutes: num
   } finally {
     await ready.stop();
     await system.stop();
+    await terminateLoops(context.temporal, namespace, names);
   }
 }

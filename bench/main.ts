@@ -85,7 +85,7 @@ if (options) {
     await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
     await writeChart(results, join(dirname(out), 'burst.svg'));
     log(`wrote ${out} and ${join(dirname(out), 'burst.svg')}`);
-    if (options.docs) log(`wrote ${(await writeDocs(results)).join(', ')}`);
+    if (options.docs) log(`wrote ${(await writeDocs(results, out)).join(', ')}`);
   } finally {
     await closePooledConnections(kube);
     await connection.close();

@@ -1,5 +1,6 @@
 /** The bench's output: the table (console and docs), the JSON shape, and the figures section of the docs. */
 import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BurstResult, SystemName } from './burst.js';
 import { burstChart } from './chart.js';
@@ -48,7 +49,7 @@ export function burstTable(bursts: readonly BurstResult[], n: number): string {
   const processes = new Set(
     bursts.flatMap((b) => Object.keys(b.cpuMsPerResource)).filter((p) => p !== 'total'),
   );
-  for (const p of processes) row(`  CPU per resource: ${p} (ms)`, (b) => b.cpuMsPerResource[p], 1);
+  for (const p of processes) row(`CPU per resource: ${p} (ms)`, (b) => b.cpuMsPerResource[p], 1);
   row('edit → child p50 (ms)', (b) => b.edit?.p50Ms, 0);
   row('edit → child p99 (ms)', (b) => b.edit?.p99Ms, 0);
   for (const p of processes) row(`peak RSS: ${p} (MB)`, (b) => b.peakRssMb[p], 0);
@@ -96,7 +97,7 @@ export function printTable(results: BenchResults): void {
   console.log('');
 }
 
-function figures(results: BenchResults): string {
+function figures(results: BenchResults, json: string): string {
   const m = results.machine;
   const lines = [
     START,
@@ -109,7 +110,7 @@ function figures(results: BenchResults): string {
     results.command,
     '```',
     '',
-    'Raw figures: [performance/results.json](performance/results.json).',
+    `Raw figures: [${json}](${json}).`,
     '',
     '![Seconds until N new Greetings are all Ready, by system](performance/burst.svg)',
     '',
@@ -121,12 +122,15 @@ function figures(results: BenchResults): string {
 }
 
 /** Regenerates the figures section of docs/performance.md and its chart; returns the files written. */
-export async function writeDocs(results: BenchResults): Promise<string[]> {
+export async function writeDocs(results: BenchResults, jsonFile: string): Promise<string[]> {
   const text = await readFile(DOCS, 'utf8');
   const start = text.indexOf(START);
   const end = text.indexOf(END);
   if (start < 0 || end < start) throw new Error(`${DOCS} has no ${START} … ${END} section to regenerate`);
-  await writeFile(DOCS, `${text.slice(0, start)}${figures(results)}${text.slice(end + END.length)}`);
+  await writeFile(
+    DOCS,
+    `${text.slice(0, start)}${figures(results, relative(dirname(DOCS), jsonFile))}${text.slice(end + END.length)}`,
+  );
   await writeFile(CHART, burstChart(results.bursts));
   return [DOCS, CHART];
 }
