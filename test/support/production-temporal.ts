@@ -5,8 +5,31 @@ import { binarySourcesFromEnv } from '../../src/devenv/binary-sources.js';
 import { BINARY_SETS } from '../../src/devenv/components.js';
 import { findPostgres, type Postgres, startPostgres } from '../../src/devenv/postgres.js';
 import { pathsOf, provisionBinaries, requireBinary } from '../../src/devenv/provision.js';
-import { startTemporalServer, type TemporalServer } from '../../src/devenv/temporal-server.js';
+import {
+  type ClientTlsFiles,
+  startTemporalServer,
+  type TemporalServer,
+} from '../../src/devenv/temporal-server.js';
 import { Watchdog } from '../../src/devenv/watchdog.js';
+
+/**
+ * The documented TEMPORAL_* variables that point `staircase worker` and `staircase watcher` at a Temporal frontend
+ * with mTLS, as the `mtls` Kubernetes overlay sets them (test/topology/settings.test.ts keeps the two in step).
+ */
+export function temporalClientEnv(
+  address: string,
+  namespace: string,
+  tls: ClientTlsFiles,
+): NodeJS.ProcessEnv {
+  return {
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: namespace,
+    TEMPORAL_TLS_CLIENT_CERT_PATH: tls.certFile,
+    TEMPORAL_TLS_CLIENT_KEY_PATH: tls.keyFile,
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: tls.caFile,
+    TEMPORAL_TLS_SERVER_NAME: tls.serverName,
+  };
+}
 
 /** The Temporal server of the production topology on its PostgreSQL; `stop` ends both and removes their files. */
 export interface ProductionTemporal {

@@ -15,7 +15,11 @@ import { appliedSteps, assertEngineGuarantees, runsInHistory } from '../../src/t
 import { leadersAmong, startCliWatcher, startCliWorker } from '../support/cli-process.js';
 import { createResource, engineBundle, installKind } from '../support/engine.js';
 import { adminKubeConfig, createTestNamespace, uniqueName } from '../support/kube.js';
-import { type ProductionTemporal, startProductionTemporal } from '../support/production-temporal.js';
+import {
+  type ProductionTemporal,
+  startProductionTemporal,
+  temporalClientEnv,
+} from '../support/production-temporal.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -23,19 +27,6 @@ const operatorModule = fileURLToPath(new URL('../../examples/greeting/operator.t
 const RESOURCES = 200;
 
 let production: ProductionTemporal;
-
-/** The documented TEMPORAL_* variables with the server's mTLS client certificate, as the manifests set them. */
-function temporalEnv(): NodeJS.ProcessEnv {
-  const { temporal } = production;
-  return {
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_NAMESPACE: temporal.namespace,
-    TEMPORAL_TLS_CLIENT_CERT_PATH: temporal.clientTls.certFile,
-    TEMPORAL_TLS_CLIENT_KEY_PATH: temporal.clientTls.keyFile,
-    TEMPORAL_TLS_SERVER_CA_CERT_PATH: temporal.clientTls.caFile,
-    TEMPORAL_TLS_SERVER_NAME: temporal.clientTls.serverName,
-  };
-}
 
 /** Runs `staircase ARGS` to its end, configured by flags only, and resolves with its exit code and output. */
 async function staircase(args: readonly string[]) {
@@ -144,8 +135,9 @@ describe('the production topology: Temporal server on PostgreSQL with mTLS, work
     // As the container image does: the workflow bundle made once, not by each worker at start-up.
     const bundleFile = join(workDir, 'workflow-bundle.js');
     await writeFile(bundleFile, (await engineBundle()).code);
+    const { address, namespace: temporalNamespace, clientTls } = production.temporal;
     const env = {
-      ...temporalEnv(),
+      ...temporalClientEnv(address, temporalNamespace, clientTls),
       STAIRCASE_OPERATOR: operatorModule,
       STAIRCASE_TASK_QUEUE: uniqueTaskQueue('topology'),
       STAIRCASE_WORKFLOW_BUNDLE: bundleFile,
@@ -207,7 +199,6 @@ describe('the production topology: Temporal server on PostgreSQL with mTLS, work
     for (const { workflowId, steps } of applied)
       expect(steps.toSorted(), workflowId).toEqual(['ensure-configmap', 'record-configmap']);
 
-    const { clientTls, address } = production.temporal;
     const flags = [
       '--temporal-address',
       address,
