@@ -57,14 +57,15 @@ export async function prepareRelease(options: {
       'dist/ is older than src/: compiling src/ into the bench snapshot (tsc -p tsconfig.build.json)',
     );
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    execFileSync(
-      process.execPath,
-      [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')],
-      {
-        cwd: ROOT,
-        stdio: 'inherit',
-      },
-    );
+    const args = [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')];
+    try {
+      execFileSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw new Error('src/ does not compile (above); fix it, or measure an existing dist/ with --no-build', {
+        cause: error,
+      });
+    }
   }
   await cp(join(ROOT, 'package.json'), join(dir, 'package.json'));
   await mkdir(join(dir, 'examples', 'greeting'), { recursive: true });
