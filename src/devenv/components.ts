@@ -14,7 +14,8 @@ export type BinaryName =
   | 'kwok'
   | 'kwok-stages'
   | 'temporal-server'
-  | 'temporal-sql-tool';
+  | 'temporal-sql-tool'
+  | 'temporal-ui-server';
 
 /** Where a prebuilt binary can be downloaded from, for machines with internet but no Go. */
 export interface DownloadSource {
@@ -52,6 +53,8 @@ const TEMPORAL_CLI_VERSION = '1.5.1';
 const KWOK_VERSION = '0.8.0';
 /** The Temporal server the CLI 1.5.1 embeds, built on its own for the production-topology test. */
 const TEMPORAL_SERVER_VERSION = '1.29.1';
+/** The web UI the Temporal CLI 1.5.1 embeds, as a server of its own (assets embedded). */
+const TEMPORAL_UI_VERSION = '2.42.1';
 
 function kubeVersionFlags(version: string): string {
   const [major, minor] = version.split('.');
@@ -164,6 +167,19 @@ export const SERVER_COMPONENTS = {
       `from go.temporal.io/server v${TEMPORAL_SERVER_VERSION}, or put temporal-server and temporal-sql-tool ` +
       `${TEMPORAL_SERVER_VERSION} on PATH.`,
   },
+  temporalUi: {
+    name: 'temporal-ui',
+    version: TEMPORAL_UI_VERSION,
+    moduleDir: 'temporal-ui',
+    packages: { 'temporal-ui-server': 'github.com/temporalio/ui-server/v2/cmd/server' },
+    ldflags: '-s -w',
+    acceptedVersion: /version 2\.42\./,
+    versionArgs: ['--version'],
+    download: () => undefined,
+    howToProvide:
+      'install Go 1.26+ so `npm run testenv:provision` (`staircase provision --temporal-server`) can build it ' +
+      `from github.com/temporalio/ui-server/v2 v${TEMPORAL_UI_VERSION}.`,
+  },
 } as const satisfies Record<string, ServerComponent>;
 
 /** The component that provides each binary. */
@@ -175,7 +191,7 @@ export function componentOf(binary: BinaryName): ServerComponent {
 
 /**
  * The binaries needed by the minimal control plane, the full one, the Temporal dev server, and the Temporal server
- * of the production topology (with its SQL schema tool).
+ * of the production topology (with its SQL schema tool and the web UI as a server of its own).
  */
 export const BINARY_SETS = {
   temporal: ['temporal'],
@@ -189,5 +205,5 @@ export const BINARY_SETS = {
     'kwok',
     'kwok-stages',
   ],
-  temporalServer: ['temporal-server', 'temporal-sql-tool'],
+  temporalServer: ['temporal-server', 'temporal-sql-tool', 'temporal-ui-server'],
 } as const satisfies Record<string, readonly BinaryName[]>;

@@ -79,7 +79,8 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   const ports = Object.fromEntries(
     await Promise.all(
       TEMPORAL_SERVICES.map(
-        async (s) => [s, { grpc: await freePort(), membership: await freePortBetween(20_000, 32_767) }] as const,
+        async (s) =>
+          [s, { grpc: await freePort(), membership: await freePortBetween(20_000, 32_767) }] as const,
       ),
     ),
   ) as Parameters<typeof temporalServerConfig>[0]['ports'];

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binarySourcesFromEnv } from '../../src/devenv/binary-sources.js';
@@ -10,6 +10,7 @@ import {
   startTemporalServer,
   type TemporalServer,
 } from '../../src/devenv/temporal-server.js';
+import { startTemporalUi, type TemporalUi } from '../../src/devenv/temporal-ui.js';
 import { Watchdog } from '../../src/devenv/watchdog.js';
 
 /**
@@ -35,8 +36,10 @@ export function temporalClientEnv(
 export interface ProductionTemporal {
   readonly temporal: TemporalServer;
   readonly postgres: Postgres;
+  /** The web UI, itself a client of the frontend with a certificate of its own. */
+  readonly ui: TemporalUi;
   /** Seconds each part took to start, for the test's log line. */
-  readonly timings: Readonly<Record<'binaries' | 'postgres' | 'temporal', number>>;
+  readonly timings: Readonly<Record<'binaries' | 'postgres' | 'temporal' | 'ui', number>>;
   stop(): Promise<void>;
 }
 
@@ -66,11 +69,29 @@ export async function startProductionTemporal(): Promise<ProductionTemporal> {
       workDir,
       watchdog,
     });
+    const temporalSeconds = clock();
+    const ui = await startTemporalUi({
+      binary: requireBinary(binaries, 'temporal-ui-server'),
+      temporalAddress: temporal.address,
+      tls: await uiCertificate(temporal, workDir),
+      workDir,
+      watchdog,
+    }).catch(async (error: unknown) => {
+      await temporal.stop();
+      throw error;
+    });
     return {
       temporal,
       postgres,
-      timings: { binaries: binariesSeconds, postgres: postgresSeconds, temporal: clock() },
+      ui,
+      timings: {
+        binaries: binariesSeconds,
+        postgres: postgresSeconds,
+        temporal: temporalSeconds,
+        ui: clock(),
+      },
       stop: async () => {
+        await ui.stop();
         await temporal.stop();
         await postgres.stop();
         watchdog.close();
@@ -84,6 +105,16 @@ export async function startProductionTemporal(): Promise<ProductionTemporal> {
       cause: error,
     });
   }
+}
+
+/** A client certificate of the UI's own, issued by the CA the frontend trusts. */
+async function uiCertificate(temporal: TemporalServer, workDir: string): Promise<ClientTlsFiles> {
+  const pair = await temporal.ca.issueClient('temporal-ui', []);
+  const certFile = join(workDir, 'tls', 'ui.crt');
+  const keyFile = join(workDir, 'tls', 'ui.key');
+  await writeFile(certFile, pair.certPem);
+  await writeFile(keyFile, pair.keyPem, { mode: 0o600 });
+  return { ...temporal.clientTls, certFile, keyFile };
 }
 
 function stopwatch(): () => number {

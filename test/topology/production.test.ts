@@ -88,7 +88,7 @@ describe('the production topology: Temporal server on PostgreSQL with mTLS, work
     console.log(
       `[production topology] Temporal ${temporal.address} (mTLS) on PostgreSQL 127.0.0.1:${postgres.port}; ` +
         `binaries ${timings.binaries} s, PostgreSQL ${timings.postgres} s, Temporal with schemas and ` +
-        `registration ${timings.temporal} s`,
+        `registration ${timings.temporal} s, UI ${timings.ui} s`,
     );
     await installKind(Greeting);
     // A build on a machine without the cache takes many minutes; the message of a missing server says how to get it.
@@ -211,6 +211,16 @@ describe('the production topology: Temporal server on PostgreSQL with mTLS, work
     const status = await staircase(['status', 'Greeting', `${namespace}/g-000`, ...flags]);
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ phase: 'Ready' });
+
+    // The web UI reaches the frontend with its own certificate: its page loads, and its API counts the loops.
+    const { url } = production.ui;
+    expect((await fetch(url)).status).toBe(200);
+    const query = encodeURIComponent(`StaircaseNamespace = "${namespace}"`);
+    const counted = await fetch(
+      `${url}/api/v1/namespaces/${temporalNamespace}/workflow-count?query=${query}`,
+    );
+    expect(counted.status, await counted.clone().text()).toBe(200);
+    expect(Number(((await counted.json()) as { count?: string }).count)).toBe(RESOURCES);
     console.log(
       `[production topology] ${RESOURCES} Greetings Ready ${((convergedAt - upAt) / 1000).toFixed(1)} s after ` +
         `the processes were up (started in ${((upAt - started) / 1000).toFixed(1)} s); ${workerA?.name} and the ` +

@@ -11,8 +11,8 @@ is missing, and prints where each one came from. Looks first at TEMPORAL_CLI_PAT
 ($STAIRCASE_CACHE_DIR, else ~/.cache/staircase) and PATH. STAIRCASE_BUILD_SERVERS=0 / STAIRCASE_DOWNLOAD_SERVERS=0
 forbid building / downloading.
 
-  --temporal-server   also the Temporal server and its SQL schema tool (temporal-server, temporal-sql-tool), which
-                      the project's production-topology test runs on PostgreSQL`;
+  --temporal-server   also the Temporal server, its SQL schema tool and its web UI server (temporal-server,
+                      temporal-sql-tool, temporal-ui-server), which the project's production-topology test runs`;
 
 /** `staircase provision`: fills the server-binary cache ahead of time. */
 export const provisionCommand = {
