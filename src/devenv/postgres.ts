@@ -16,25 +16,28 @@ const execFileAsync = promisify(execFile);
 const DEBIAN_ROOT = '/usr/lib/postgresql';
 
 /**
- * The directory holding PostgreSQL's `initdb` and `postgres`: `STAIRCASE_POSTGRES_BIN`, else the first PATH
- * directory with both, else the newest `/usr/lib/postgresql/<major>/bin` (Debian's `postgresql` package).
+ * The directory holding PostgreSQL's `initdb` and `postgres`: `STAIRCASE_POSTGRES_BIN` when set (and only it), else
+ * the first PATH directory with both, else the newest `/usr/lib/postgresql/<major>/bin` (Debian's `postgresql`).
  *
  * @throws {PostgresNotFoundError} listing where it looked and how to install PostgreSQL.
  */
 export async function findPostgres(sources: BinarySources): Promise<string> {
   const debian = await readdir(DEBIAN_ROOT).catch(() => [] as string[]);
-  const candidates = [
-    ...(sources.postgresBinDir ? [sources.postgresBinDir] : []),
-    ...sources.searchPath,
-    ...debian
-      .filter((entry) => /^\d+$/.test(entry))
-      .sort((a, b) => Number(b) - Number(a))
-      .map((major) => join(DEBIAN_ROOT, major, 'bin')),
-  ];
+  const candidates = sources.postgresBinDir
+    ? [sources.postgresBinDir]
+    : [
+        ...sources.searchPath,
+        ...debian
+          .filter((entry) => /^\d+$/.test(entry))
+          .sort((a, b) => Number(b) - Number(a))
+          .map((major) => join(DEBIAN_ROOT, major, 'bin')),
+      ];
   for (const dir of candidates)
     if ((await isExecutable(join(dir, 'initdb'))) && (await isExecutable(join(dir, 'postgres')))) return dir;
   throw new PostgresNotFoundError(
-    sources.postgresBinDir ? [sources.postgresBinDir] : ['PATH', `${DEBIAN_ROOT}/*/bin`],
+    sources.postgresBinDir
+      ? [`STAIRCASE_POSTGRES_BIN=${sources.postgresBinDir}`]
+      : ['PATH', `${DEBIAN_ROOT}/*/bin`],
   );
 }
 

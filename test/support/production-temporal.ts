@@ -51,13 +51,17 @@ export interface ProductionTemporal {
  */
 export async function startProductionTemporal(): Promise<ProductionTemporal> {
   const sources = binarySourcesFromEnv(process.env);
-  const workDir = await mkdtemp(join(tmpdir(), 'staircase-production-'));
-  const watchdog = Watchdog.start();
   const clock = stopwatch();
   const log = (message: string) => console.log(`[production topology] ${message}`);
   const binaries = pathsOf(await provisionBinaries(BINARY_SETS.temporalServer, sources, log));
   const binariesSeconds = clock();
-  const postgres = await startPostgres({ binDir: await findPostgres(sources), workDir, watchdog });
+  const binDir = await findPostgres(sources);
+  const workDir = await mkdtemp(join(tmpdir(), 'staircase-production-'));
+  const watchdog = Watchdog.start();
+  const postgres = await startPostgres({ binDir, workDir, watchdog }).catch((error: unknown) => {
+    watchdog.close();
+    throw error;
+  });
   const postgresSeconds = clock();
   try {
     const temporal = await startTemporalServer({
