@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import {
   ApiException,
   CoreV1Api,
@@ -10,10 +13,10 @@ import {
 } from '@kubernetes/client-node';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
-import type { OperatorDefinition } from '../../src/operator/operator.js';
-import { type PolicyRule, rbacManifests } from '../../src/operator/rbac.js';
-import { Stack, stackOperator } from '../engine/fixtures/test-operator.js';
+import type { PolicyRule } from '../../src/operator/rbac.js';
+import { Stack } from '../engine/fixtures/test-operator.js';
 import { installKind, startEngine } from '../support/engine.js';
 import {
   adminKubeConfig,
@@ -22,21 +25,21 @@ import {
   uniqueName,
 } from '../support/kube.js';
 import { startTestWatcher } from '../support/watcher.js';
+import { scopedOperator } from './fixtures/scoped-operator.js';
 
 type Engine = Awaited<ReturnType<typeof startEngine>>;
 
-/**
- * The test operator, also watching Secrets (a Secret named like a Stack re-runs it) and, cluster-scoped,
- * Namespaces: one namespaced kind of each sort (primary, owned, related) and one that must be read cluster-wide.
- */
-function scopedOperator(): OperatorDefinition {
-  return {
-    ...stackOperator(),
-    watches: [
-      { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', map: (o) => [o.metadata?.name ?? ''] },
-      { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', scope: 'Cluster', map: () => [] },
-    ],
-  } as OperatorDefinition;
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const MODULE = fileURLToPath(new URL('fixtures/scoped-operator.ts', import.meta.url));
+
+/** The objects `staircase rbac` prints for the fixture operator with `args`. */
+async function rbacFromCli(args: readonly string[]): Promise<Record<string, unknown>[]> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', CLI, 'rbac', '--operator', MODULE, ...args],
+    { timeout: 60_000 },
+  );
+  return stdout.split(/^---$/m).map((text) => parseYaml(text) as Record<string, unknown>);
 }
 
 async function apply(objects: readonly Record<string, unknown>[]): Promise<void> {
@@ -154,7 +157,14 @@ describe('RBAC that follows the watched scope, with service-account tokens', () 
     const outside = await createTestNamespace('out');
     const operator = scopedOperator();
     const prefix = uniqueName('scoped');
-    const manifests = rbacManifests(operator, { namespace: system, prefix, namespaces: [a, b] });
+    const manifests = await rbacFromCli([
+      '--namespace',
+      system,
+      '--prefix',
+      prefix,
+      '--namespaces',
+      `${a},${b}`,
+    ]);
     // Only the cluster-scoped related kind stays in a ClusterRole.
     expect(rulesOf(manifests, 'ClusterRole', `${prefix}-watcher`)).toEqual(['namespaces']);
     expect(rulesOf(manifests, 'ClusterRole', `${prefix}-worker`)).toEqual(['namespaces']);
@@ -207,7 +217,7 @@ describe('RBAC that follows the watched scope, with service-account tokens', () 
     const d = await createTestNamespace('d');
     const operator = scopedOperator();
     const prefix = uniqueName('wide');
-    const manifests = rbacManifests(operator, { namespace: system, prefix });
+    const manifests = await rbacFromCli(['--namespace', system, '--prefix', prefix]);
     expect(
       manifests.filter((m) => m.kind === 'Role').map((m) => (m.metadata as { name: string }).name),
     ).toEqual([`${prefix}-watcher-lease`]);
