@@ -51,7 +51,7 @@ const KUBERNETES_VERSION = '1.34.4';
 const ETCD_VERSION = '3.6.16';
 const TEMPORAL_CLI_VERSION = '1.5.1';
 const KWOK_VERSION = '0.8.0';
-/** The Temporal server the CLI 1.5.1 embeds, built on its own for the production-topology test. */
+/** The Temporal server the CLI 1.5.1 embeds (its version follows the CLI's), built on its own for the production topology. */
 const TEMPORAL_SERVER_VERSION = '1.29.1';
 /** The web UI the Temporal CLI 1.5.1 embeds, as a server of its own (assets embedded). */
 const TEMPORAL_UI_VERSION = '2.42.1';
@@ -149,7 +149,8 @@ export const SERVER_COMPONENTS = {
   temporalServer: {
     name: 'temporal-server',
     version: TEMPORAL_SERVER_VERSION,
-    moduleDir: 'temporal-server',
+    // The CLI's wrapper module: the CLI embeds this server, so the same dependency versions and a shared build cache.
+    moduleDir: 'temporal',
     packages: {
       'temporal-server': 'go.temporal.io/server/cmd/server',
       'temporal-sql-tool': 'go.temporal.io/server/cmd/tools/sql',
@@ -170,7 +171,7 @@ export const SERVER_COMPONENTS = {
   temporalUi: {
     name: 'temporal-ui',
     version: TEMPORAL_UI_VERSION,
-    moduleDir: 'temporal-ui',
+    moduleDir: 'temporal',
     packages: { 'temporal-ui-server': 'github.com/temporalio/ui-server/v2/cmd/server' },
     ldflags: '-s -w',
     acceptedVersion: /version 2\.42\./,

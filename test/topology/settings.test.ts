@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { SERVER_COMPONENTS } from '../../src/devenv/components.js';
 import { temporalServerConfig } from '../../src/devenv/temporal-server-config.js';
 import { temporalClientEnv } from '../support/production-temporal.js';
 
@@ -57,6 +58,13 @@ const sampleConfig = () =>
   };
 
 describe('the deployment files use the settings the production-topology test runs', () => {
+  it('the Temporal server and UI are the versions the Temporal CLI embeds (built from its wrapper module)', async () => {
+    const goMod = await readFile(`${root}tools/servers/temporal/go.mod`, 'utf8');
+    const required = (module: string) => new RegExp(`^\\s+${module} v(\\S+)`, 'm').exec(goMod)?.[1];
+    expect(required('go.temporal.io/server')).toBe(SERVER_COMPONENTS.temporalServer.version);
+    expect(required('github.com/temporalio/ui-server/v2')).toBe(SERVER_COMPONENTS.temporalUi.version);
+  });
+
   it('the Temporal server: PostgreSQL through the postgres12 plugin, as docker-compose.yml; clients must present a certificate', async () => {
     const config = sampleConfig();
     const plugins = Object.values(config.persistence.datastores).map((store) => store.sql.pluginName);
