@@ -25,16 +25,18 @@ describe('binarySourcesFromEnv', () => {
     );
   });
 
-  it('splits PATH and reads KUBEBUILDER_ASSETS and TEMPORAL_CLI_PATH', () => {
+  it('splits PATH and reads KUBEBUILDER_ASSETS, TEMPORAL_CLI_PATH and STAIRCASE_POSTGRES_BIN', () => {
     const sources = binarySourcesFromEnv({
       PATH: '/a:/b',
       KUBEBUILDER_ASSETS: '/k',
       TEMPORAL_CLI_PATH: '/t',
+      STAIRCASE_POSTGRES_BIN: '/usr/lib/postgresql/15/bin',
     });
     expect(sources).toMatchObject({
       searchPath: ['/a', '/b'],
       kubebuilderAssets: '/k',
       temporalCliPath: '/t',
+      postgresBinDir: '/usr/lib/postgresql/15/bin',
     });
   });
 });
