@@ -8,6 +8,7 @@ import { flagOrEnv } from './parse.js';
 export {
   connectClient,
   connectWorker,
+  explainAccessDenied,
   type TemporalSettings,
   TemporalSettingsSchema,
 } from '../runtime/temporal-connection.js';

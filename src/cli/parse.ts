@@ -20,7 +20,7 @@ export const TEMPORAL_HELP = `Temporal (flags override environment variables):
   --temporal-namespace NAME      (TEMPORAL_NAMESPACE, default default)
   --tls-cert FILE --tls-key FILE (TEMPORAL_TLS_CLIENT_CERT_PATH / _KEY_PATH) mTLS client certificate
   --tls-ca FILE                  (TEMPORAL_TLS_SERVER_CA_CERT_PATH) --tls-server-name NAME
-  --api-key KEY                  (TEMPORAL_API_KEY) Temporal Cloud API key
+  --api-key KEY                  (TEMPORAL_API_KEY) API key, sent as a bearer token over TLS
   --codec-key-file FILE          (STAIRCASE_CODEC_KEY_FILE, or the JSON itself in STAIRCASE_CODEC_KEYS) encrypt
                                  payloads: {"current":"k2","keys":{"k1":"<base64 32 bytes>","k2":"…"}}`;
 

@@ -12,7 +12,8 @@ import { freePort, freePortBetween } from './ports.js';
 import type { Postgres } from './postgres.js';
 import { awaitReady } from './server-start.js';
 import { createTemporalSchemas } from './temporal-schema.js';
-import { TEMPORAL_SERVICES, temporalDynamicConfig, temporalServerConfig } from './temporal-server-config.js';
+import { temporalDynamicConfig, temporalServerConfig, temporalServices } from './temporal-server-config.js';
+import type { TokenIssuer } from './token-issuer.js';
 import { waitFor } from './wait.js';
 import type { Watchdog } from './watchdog.js';
 
@@ -32,6 +33,11 @@ export interface TemporalServerOptions {
   readonly namespace?: string;
   /** Search attributes to register on it; the project's own when absent. */
   readonly searchAttributes?: readonly AnySearchAttributeKey[];
+  /**
+   * API keys instead of client certificates: the frontend serves TLS without asking for a client certificate and
+   * accepts the JWTs `issuer` signs (its JWKS is served on loopback for the server's life).
+   */
+  readonly auth?: { readonly issuer: TokenIssuer };
   readonly startTimeoutMs?: number;
 }
 
@@ -44,7 +50,10 @@ export interface ClientTlsFiles {
   readonly serverName: string;
 }
 
-/** A running Temporal server (all four services in one process) on PostgreSQL, with mTLS on the frontend. */
+/**
+ * A running Temporal server (all services in one process) on PostgreSQL, with mTLS on the frontend, or TLS and API
+ * keys.
+ */
 export interface TemporalServer {
   /** `host:port` of the frontend. */
   readonly address: string;
@@ -75,10 +84,13 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   const attributes = options.searchAttributes ?? ALL_SEARCH_ATTRIBUTE_KEYS;
   await createTemporalSchemas(options.binaries.sqlTool, options.postgres);
   const { ca, tls, clientTls } = await writeCertificates(join(options.workDir, 'tls'));
+  const jwks = await options.auth?.issuer.serveJwks();
+  const auth = jwks ? { keySourceUri: jwks.url } : undefined;
+  const services = temporalServices(auth);
 
   const ports = Object.fromEntries(
     await Promise.all(
-      TEMPORAL_SERVICES.map(
+      services.map(
         async (s) =>
           [s, { grpc: await freePort(), membership: await freePortBetween(20_000, 32_767) }] as const,
       ),
@@ -86,14 +98,23 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   ) as Parameters<typeof temporalServerConfig>[0]['ports'];
   const dynamicConfigFile = join(options.workDir, 'dynamicconfig.yaml');
   await writeFile(dynamicConfigFile, stringify(temporalDynamicConfig()));
-  const config = temporalServerConfig({ ports, postgres: options.postgres, tls, dynamicConfigFile });
+  const config = temporalServerConfig({
+    ports,
+    postgres: options.postgres,
+    tls,
+    dynamicConfigFile,
+    ...(auth ? { auth } : {}),
+  });
   await mkdir(join(options.workDir, 'config'), { recursive: true });
   await writeFile(join(options.workDir, 'config', 'staircase.yaml'), stringify(config));
 
   const server = startProcess({
     name: 'temporal-server',
     command: options.binaries.server,
-    args: ['--root', options.workDir, '--config', 'config', '--env', 'staircase', '--allow-no-auth', 'start'],
+    args: [
+      ...['--root', options.workDir, '--config', 'config', '--env', 'staircase', '--allow-no-auth', 'start'],
+      ...services.flatMap((service) => ['--service', service]),
+    ],
     logFile: join(options.workDir, `temporal-server-${ports.frontend.grpc}.log`),
     watchdog: options.watchdog,
   });
@@ -103,8 +124,28 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     tls: {
       serverNameOverride: SERVER_NAME,
       serverRootCACertificate: Buffer.from(ca.certPem),
-      clientCertPair: { crt: Buffer.from(clientTls.pem.certPem), key: Buffer.from(clientTls.pem.keyPem) },
+      ...(options.auth
+        ? {}
+        : {
+            clientCertPair: {
+              crt: Buffer.from(clientTls.pem.certPem),
+              key: Buffer.from(clientTls.pem.keyPem),
+            },
+          }),
     },
+    // As a cluster's operator would: namespaces and search attributes need the system-wide admin role.
+    ...(options.auth
+      ? {
+          apiKey: options.auth.issuer.sign({
+            subject: 'temporal-setup',
+            permissions: ['temporal-system:admin'],
+          }),
+        }
+      : {}),
+  };
+  const stop = async () => {
+    await server.stop();
+    await jwks?.close();
   };
   const connection = await awaitReady(
     server,
@@ -113,11 +154,14 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
       what: `Temporal server at ${address}`,
       timeoutMs: options.startTimeoutMs ?? 90_000,
     },
-  );
+  ).catch(async (error: unknown) => {
+    await jwks?.close();
+    throw error;
+  });
   try {
     await register(connection, namespace, attributes);
   } catch (error) {
-    await server.stop();
+    await stop();
     throw error;
   } finally {
     await connection.close();
@@ -128,7 +172,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     clientTls: clientTls.files,
     ca,
     process: server,
-    stop: () => server.stop(),
+    stop,
   };
 }
 

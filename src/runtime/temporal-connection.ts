@@ -6,6 +6,9 @@ import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { backoffDelay } from '../core/backoff.js';
+import { explainAccessDenied } from './temporal-access.js';
+
+export { explainAccessDenied, TemporalAccessDeniedError } from './temporal-access.js';
 
 /** How to reach Temporal: address, namespace, and mTLS or an API key. */
 export const TemporalSettingsSchema = z
@@ -17,7 +20,7 @@ export const TemporalSettingsSchema = z
     tlsKey: z.string().min(1).optional(),
     tlsCa: z.string().min(1).optional(),
     tlsServerName: z.string().min(1).optional(),
-    /** Temporal Cloud API key (implies TLS). */
+    /** API key, sent as a bearer token (implies TLS): Temporal Cloud's, or a JWT a self-hosted server's authorizer checks. */
     apiKey: z.string().min(1).optional(),
   })
   .refine((s) => Boolean(s.tlsCert) === Boolean(s.tlsKey), {
@@ -63,14 +66,24 @@ function connectionOptions(settings: TemporalSettings): ConnectionOptions {
   };
 }
 
+/** The error a failed connection attempt becomes: the credentials were refused, or Temporal was not reached. */
+function connectFailure(error: unknown, settings: TemporalSettings): Error {
+  const explained = explainAccessDenied(error, settings);
+  return explained !== error && explained instanceof Error
+    ? explained
+    : new TemporalUnreachableError(settings.address, { cause: error });
+}
+
 /**
  * A Temporal client for `settings`.
  *
+ * @throws {TemporalAccessDeniedError} when the server refuses the credentials (an expired API key, say); a key
+ * without a role on the namespace is refused only by the first call that needs one.
  * @throws {TemporalUnreachableError} naming the address.
  */
 export async function connectClient(settings: TemporalSettings): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(settings)).catch((error: unknown) => {
-    throw new TemporalUnreachableError(settings.address, { cause: error });
+    throw connectFailure(error, settings);
   });
   const dataConverter = dataConverterFor(settings.codec);
   return new Client({
@@ -83,6 +96,7 @@ export async function connectClient(settings: TemporalSettings): Promise<Client>
 /**
  * A worker connection for `settings`; one is shared by every worker of a process.
  *
+ * @throws {TemporalAccessDeniedError} when the server refuses the credentials.
  * @throws {TemporalUnreachableError} naming the address.
  */
 export async function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
@@ -91,7 +105,7 @@ export async function connectWorker(settings: TemporalSettings): Promise<NativeC
       connectionOptions(settings) as Parameters<typeof NativeConnection.connect>[0],
     );
   } catch (error) {
-    throw new TemporalUnreachableError(settings.address, { cause: error });
+    throw connectFailure(error, settings);
   }
 }
 
@@ -107,6 +121,7 @@ export interface WaitForTemporalOptions {
  * A worker connection for `settings`, waiting for Temporal to come up: retried with backoff (0.5 s doubling to
  * 10 s) until it connects or `signal` aborts, so a worker started before Temporal waits instead of exiting.
  *
+ * @throws {TemporalAccessDeniedError} at once when the server refuses the credentials: waiting would not help.
  * @throws {TemporalUnreachableError} once `signal` aborts.
  */
 export async function connectWorkerWhenUp(

@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { binarySourcesFromEnv } from '../../src/devenv/binary-sources.js';
 import { BINARY_SETS } from '../../src/devenv/components.js';
 import { findPostgres, type Postgres, startPostgres } from '../../src/devenv/postgres.js';
-import { pathsOf, provisionBinaries, requireBinary } from '../../src/devenv/provision.js';
+import { type BinaryPaths, pathsOf, provisionBinaries, requireBinary } from '../../src/devenv/provision.js';
 import {
   type ClientTlsFiles,
   startTemporalServer,
   type TemporalServer,
+  type TemporalServerOptions,
 } from '../../src/devenv/temporal-server.js';
 import { startTemporalUi, type TemporalUi } from '../../src/devenv/temporal-ui.js';
+import type { TokenIssuer } from '../../src/devenv/token-issuer.js';
 import { Watchdog } from '../../src/devenv/watchdog.js';
 
 /**
@@ -43,16 +45,31 @@ export interface ProductionTemporal {
   stop(): Promise<void>;
 }
 
+/** The Temporal server on its PostgreSQL, before the UI: `stop` ends both and removes their files. */
+interface ServerOnPostgres {
+  readonly temporal: TemporalServer;
+  readonly postgres: Postgres;
+  readonly binaries: BinaryPaths;
+  readonly workDir: string;
+  readonly watchdog: Watchdog;
+  readonly timings: Readonly<Record<'binaries' | 'postgres' | 'temporal', number>>;
+  stop(): Promise<void>;
+}
+
 /**
  * Provisions `temporal-server` and `temporal-sql-tool` (building them with Go when the cache lacks them), starts
- * PostgreSQL from the machine's packages and the Temporal server on it with mTLS on the frontend.
+ * PostgreSQL from the machine's packages and the Temporal server on it: mTLS on the frontend, or with `auth` TLS
+ * and API keys.
  *
  * Never skips: a missing binary or PostgreSQL throws an error that says how to provide it.
  */
-export async function startProductionTemporal(): Promise<ProductionTemporal> {
+async function startServerOnPostgres(
+  topology: string,
+  auth?: TemporalServerOptions['auth'],
+): Promise<ServerOnPostgres> {
   const sources = binarySourcesFromEnv(process.env);
   const clock = stopwatch();
-  const log = (message: string) => console.log(`[production topology] ${message}`);
+  const log = (message: string) => console.log(`[${topology}] ${message}`);
   const binaries = pathsOf(await provisionBinaries(BINARY_SETS.temporalServer, sources, log));
   const binariesSeconds = clock();
   const binDir = await findPostgres(sources);
@@ -72,30 +89,16 @@ export async function startProductionTemporal(): Promise<ProductionTemporal> {
       postgres,
       workDir,
       watchdog,
-    });
-    const temporalSeconds = clock();
-    const ui = await startTemporalUi({
-      binary: requireBinary(binaries, 'temporal-ui-server'),
-      temporalAddress: temporal.address,
-      tls: await uiCertificate(temporal, workDir),
-      workDir,
-      watchdog,
-    }).catch(async (error: unknown) => {
-      await temporal.stop();
-      throw error;
+      ...(auth ? { auth } : {}),
     });
     return {
       temporal,
       postgres,
-      ui,
-      timings: {
-        binaries: binariesSeconds,
-        postgres: postgresSeconds,
-        temporal: temporalSeconds,
-        ui: clock(),
-      },
+      binaries,
+      workDir,
+      watchdog,
+      timings: { binaries: binariesSeconds, postgres: postgresSeconds, temporal: clock() },
       stop: async () => {
-        await ui.stop();
         await temporal.stop();
         await postgres.stop();
         watchdog.close();
@@ -109,6 +112,51 @@ export async function startProductionTemporal(): Promise<ProductionTemporal> {
       cause: error,
     });
   }
+}
+
+/**
+ * The production topology's Temporal server with mTLS on the frontend, and the web UI on it.
+ *
+ * Never skips: a missing binary or PostgreSQL throws an error that says how to provide it.
+ */
+export async function startProductionTemporal(): Promise<ProductionTemporal> {
+  const server = await startServerOnPostgres('production topology');
+  const { temporal, postgres, binaries, workDir, watchdog } = server;
+  const clock = stopwatch();
+  const ui = await startTemporalUi({
+    binary: requireBinary(binaries, 'temporal-ui-server'),
+    temporalAddress: temporal.address,
+    tls: await uiCertificate(temporal, workDir),
+    workDir,
+    watchdog,
+  }).catch(async (error: unknown) => {
+    await server.stop();
+    throw error;
+  });
+  return {
+    temporal,
+    postgres,
+    ui,
+    timings: { ...server.timings, ui: clock() },
+    stop: async () => {
+      await ui.stop();
+      await server.stop();
+    },
+  };
+}
+
+/** The Temporal server of {@link startApiKeyTemporal}: TLS and API keys on the frontend, no UI. */
+export type ApiKeyTemporal = Pick<ServerOnPostgres, 'temporal' | 'postgres' | 'timings' | 'stop'>;
+
+/**
+ * The production topology's Temporal server with API keys instead of client certificates: its frontend serves
+ * TLS, asks for no client certificate, and accepts the JWTs `issuer` signs (the default claim mapper and
+ * authorizer).
+ *
+ * Never skips: a missing binary or PostgreSQL throws an error that says how to provide it.
+ */
+export function startApiKeyTemporal(issuer: TokenIssuer): Promise<ApiKeyTemporal> {
+  return startServerOnPostgres('api keys', { issuer });
 }
 
 /** A client certificate of the UI's own, issued by the CA the frontend trusts. */

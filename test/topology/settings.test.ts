@@ -79,6 +79,48 @@ describe('the deployment files use the settings the production-topology test run
     expect(compose.services.temporal?.environment?.DB).toBe('postgres12');
   });
 
+  it('the Temporal server with API keys: TLS without client certificates, the default JWT claim mapper and authorizer, and an internal frontend for its own system worker', () => {
+    const config = temporalServerConfig({
+      ports: Object.fromEntries(
+        ['frontend', 'history', 'matching', 'worker', 'internal-frontend'].map((s, i) => [
+          s,
+          { grpc: 7233 + i, membership: 6933 + i },
+        ]),
+      ) as Parameters<typeof temporalServerConfig>[0]['ports'],
+      postgres: { host: '127.0.0.1', port: 5432, user: 'temporal' },
+      tls: {
+        serverCertFile: 'server.crt',
+        serverKeyFile: 'server.key',
+        caFile: 'ca.crt',
+        serverName: 'localhost',
+        systemWorkerCertFile: 'worker.crt',
+        systemWorkerKeyFile: 'worker.key',
+      },
+      dynamicConfigFile: 'dynamic.yaml',
+      auth: { keySourceUri: 'http://127.0.0.1:9999/jwks.json' },
+    }) as {
+      global: { tls: { frontend: { server: { requireClientAuth: boolean } } }; authorization: unknown };
+      services: Record<string, unknown>;
+      publicClient?: unknown;
+    };
+    expect(config.global.tls.frontend.server.requireClientAuth).toBe(false);
+    expect(config.global.authorization).toEqual({
+      jwtKeyProvider: { keySourceURIs: ['http://127.0.0.1:9999/jwks.json'], refreshInterval: '1m' },
+      permissionsClaimName: 'permissions',
+      authorizer: 'default',
+      claimMapper: 'default',
+    });
+    expect(Object.keys(config.services).sort()).toEqual([
+      'frontend',
+      'history',
+      'internal-frontend',
+      'matching',
+      'worker',
+    ]);
+    // The server refuses a publicClient next to an internal frontend: its system worker finds that by membership.
+    expect(config.publicClient).toBeUndefined();
+  });
+
   it('the mtls overlay gives the worker and the watcher the TEMPORAL_TLS_* variables the test gives its processes, pointing into the mounted Secret', async () => {
     const objects = await kustomize('mtls');
     const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'staircase-temporal');

@@ -1,7 +1,12 @@
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { displayName, workflowIdFor } from '../../core/resource-ref.js';
 import { describeQuery, pauseSignal, reconcileNowUpdate, resumeSignal } from '../../workflows/contract.js';
-import { connectClient, type TemporalSettings, temporalSettings } from '../connections.js';
+import {
+  connectClient,
+  explainAccessDenied,
+  type TemporalSettings,
+  temporalSettings,
+} from '../connections.js';
 import { innermostMessage, LoopNotFoundError, RequestRejectedError, UsageError } from '../errors.js';
 import { type FoundLoop, findLoop } from '../find-loop.js';
 import { loadOperator } from '../load-operator.js';
@@ -40,6 +45,9 @@ async function run(action: Action, argv: string[]): Promise<number> {
     const loop = await locate(client);
     await perform(action, client, loop);
     return 0;
+  } catch (error) {
+    // A key the server accepts but that grants no role on the namespace is refused here, by the first real call.
+    throw explainAccessDenied(error, settings);
   } finally {
     await client.connection.close();
   }
