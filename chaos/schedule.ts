@@ -127,9 +127,11 @@ function workloadEvents(prng: Prng, options: ChaosPlanOptions): Workload {
   });
   const events: ChaosEvent[] = [];
   for (let at = prng.int(...WORKLOAD_GAP_MS); at < options.durationMs; at += prng.int(...WORKLOAD_GAP_MS)) {
+    // At least half the Websites stay, so the end checks always have live ones to look at.
+    const canDelete = live.size > Math.ceil(options.sites / 2);
     const kind = prng.weighted({
       edit: 5,
-      delete: live.size > 1 ? 2 : 0,
+      delete: canDelete ? 2 : 0,
       create: deleted.length > 0 ? 2 : 0,
     });
     if (kind === 'create') {
