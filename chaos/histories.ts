@@ -40,7 +40,7 @@ export async function checkHistories(
       assertEngineGuarantees(workflowId, history);
     } catch (error) {
       if (error instanceof EngineGuaranteeError)
-        violations.push({ kind: 'applied-twice', detail: error.message });
+        violations.push({ kind: 'engine-guarantee', detail: error.message });
       else if ((error as { name?: string }).name !== 'WorkflowNotFoundError')
         throw new Error(`could not read the history of ${workflowId}`, { cause: error });
     }

@@ -88,7 +88,8 @@ export async function startChaosServers(workDir: string, log: (line: string) => 
   const kube = new KubeConfig();
   kube.loadFromFile(plane.admin.path);
   await installCrd(kube, Website.crd());
-  const dns = await startDnsProvider({ latencyMs: 10 });
+  // A stored record is answered a second later: a worker killed in that window must not make a second one.
+  const dns = await startDnsProvider({ latencyMs: 10, createDelayMs: 1_000 });
   const apiserver = () => plane.processes.find((p) => p.name === 'kube-apiserver');
   let stopped = false;
   return {

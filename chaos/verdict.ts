@@ -68,7 +68,7 @@ export interface Violation {
     | 'dns-wrong'
     | 'dns-leaked'
     | 'stuck'
-    | 'applied-twice'
+    | 'engine-guarantee'
     | 'workload'
     | 'restart-failed'
     | 'unreadable';
