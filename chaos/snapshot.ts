@@ -12,6 +12,7 @@ import {
 import type { Client } from '@temporalio/client';
 import type { RunningDnsProvider } from '../examples/website/dns-provider.js';
 import { Website } from '../examples/website/kind.js';
+import type { RunOutcome } from '../src/core/outcome.js';
 import { workflowIdFor } from '../src/core/resource-ref.js';
 import { describeQuery } from '../src/workflows/contract.js';
 import type { ChildObject, LoopView, SiteObject, WorldSnapshot } from './verdict.js';
@@ -94,6 +95,11 @@ async function readChildren(kube: KubeConfig, namespace: string): Promise<ChildO
   ];
 }
 
+function detailOf(outcome: RunOutcome): { lastDetail?: string } {
+  if (outcome.kind === 'converged' || outcome.kind === 'deleted') return {};
+  return { lastDetail: `${outcome.step ?? 'no step'}: ${outcome.reason}` };
+}
+
 async function readLoop(temporal: Client, name: string, namespace: string): Promise<LoopView> {
   try {
     const described = await temporal.workflow
@@ -102,7 +108,11 @@ async function readLoop(temporal: Client, name: string, namespace: string): Prom
     return {
       phase: described.phase,
       ...(described.lastRun
-        ? { lastOutcome: described.lastRun.outcome.kind, lastGeneration: described.lastRun.generation }
+        ? {
+            lastOutcome: described.lastRun.outcome.kind,
+            lastGeneration: described.lastRun.generation,
+            ...detailOf(described.lastRun.outcome),
+          }
         : {}),
     };
   } catch (error) {

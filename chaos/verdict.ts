@@ -33,6 +33,8 @@ export interface LoopView {
   readonly phase?: string;
   readonly lastOutcome?: string;
   readonly lastGeneration?: number;
+  /** The step and reason of a last run that did not converge: `available: 0 of 1 replicas available`. */
+  readonly lastDetail?: string;
   readonly error?: string;
 }
 
@@ -122,7 +124,8 @@ function loopViolations(site: SiteObject, world: WorldSnapshot): Violation[] {
   if (loop?.lastOutcome === 'converged' && loop.lastGeneration === site.generation) return [];
   const seen =
     loop?.error ??
-    `phase ${loop?.phase}, last run ${loop?.lastOutcome} at generation ${loop?.lastGeneration} of ${site.generation}`;
+    `phase ${loop?.phase}, last run ${loop?.lastOutcome}${loop?.lastDetail ? ` (${loop.lastDetail})` : ''} ` +
+      `at generation ${loop?.lastGeneration} of ${site.generation}`;
   return [{ kind: 'stuck', detail: `Website ${site.name}'s loop: ${seen}` }];
 }
 
