@@ -35,7 +35,7 @@ export function total(
 /** Workflow tasks and loop runs counted by the worker so far. */
 export interface WorkerCounts {
   readonly workflowTasks: number;
-  /** Runs of resource loops: each starts with the `prepareRun` local activity. */
+  /** Runs of resource loops: each starts with the `evaluateRun` local activity (`prepareRun` on older engines). */
   readonly runs: number;
   readonly activities: number;
   readonly localActivities: number;
@@ -45,7 +45,11 @@ export async function workerCounts(port: number): Promise<WorkerCounts> {
   const samples = await scrape(port);
   return {
     workflowTasks: total(samples, 'temporal_workflow_task_execution_latency_count'),
-    runs: total(samples, 'temporal_local_activity_execution_latency_count', { activity_type: 'prepareRun' }),
+    runs: ['evaluateRun', 'prepareRun']
+      .map((type) =>
+        total(samples, 'temporal_local_activity_execution_latency_count', { activity_type: type }),
+      )
+      .reduce((a, b) => a + b, 0),
     activities: total(samples, 'temporal_activity_execution_latency_count'),
     localActivities: total(samples, 'temporal_local_activity_execution_latency_count'),
   };

@@ -3,7 +3,11 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   type AppliedFix,
   CHECK_ACTIVITY,
+  type ConfirmedRun,
+  type ConfirmRunInput,
   type EngineActivities,
+  type EvaluatedRun,
+  type EvaluateRunInput,
   type LookActivities,
   PERMANENT_ERROR_TYPES,
   type PreparedRun,
@@ -12,12 +16,14 @@ import {
   type StepCall,
   type StepCheck,
 } from '../core/activity-contract.js';
+import { confirmationOf } from '../core/confirmation.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { type EngineStatus, statusFor } from '../core/status.js';
-import { type OperatorDefinition, resolveOptions } from '../operator/operator.js';
-import type { ResourceKind } from '../operator/resource-kind.js';
+import { fieldManagerOf, type OperatorDefinition, resolveOptions } from '../operator/operator.js';
+import type { ResourceKind, ResourceOf } from '../operator/resource-kind.js';
 import type { AnyStep, StepContext } from '../operator/step.js';
 import { classifyPlanError, classifyStepError, isNotFound } from './errors.js';
+import { evaluatePlan } from './evaluate.js';
 import { createKubeClient, ObjectApi } from './kube-client.js';
 import { applyEngineStatus, emitEvent, mergeStatus, type RawResource, readResource } from './kube-objects.js';
 import { createLookActivities, currentRef } from './look.js';
@@ -72,7 +78,7 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
   const resolved = resolveOptions(operator as OperatorDefinition);
   const snapshots = new SnapshotCache();
   const objects = kube.makeApiClient(ObjectApi);
-  const fieldManager = `staircase-${operator.name}`;
+  const fieldManager = fieldManagerOf(operator as OperatorDefinition);
   const maxData = options.maxStepDataBytes ?? 64 * 1024;
 
   /** The step a call names, on the object's current state, or why the run is stale. */
@@ -81,32 +87,100 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
       snapshots.get(call.object.uid, call.object.resourceVersion) ?? (await readResource(kube, call.ref));
     if (!raw || raw.metadata.uid !== call.object.uid)
       return 'the object was deleted or replaced during the run';
-    const choice = choosePlan(operator, resolved, raw, call.purpose);
+    const choice = snapshots.derive(raw, call.purpose, () =>
+      choosePlan(operator, resolved, raw, call.purpose),
+    );
     if (choice.kind === 'invalid') return 'the spec became invalid during the run';
     if (choice.kind === 'gone') return 'the object no longer holds the engine’s finalizer';
-    const { resource } = choice;
     const step = choice.plan.steps.get(call.step);
     if (!step) return `step ${call.step} is no longer in the plan`;
-    const info = Context.current().info;
-    const signal = stepSignal(Context.current());
-    const context: StepContext<K> = {
+    return { step, context: contextOf(choice.resource, call, stepSignal(Context.current())) };
+  }
+
+  /** A step's context in the current activity, on `resource` as this run read it. */
+  function contextOf(
+    resource: ResourceOf<K>,
+    run: { readonly ref: ResourceRef; readonly runStartedAt: string; readonly runNumber: number },
+    signal: AbortSignal,
+  ): StepContext<K> {
+    return {
       resource,
-      ref: call.ref,
+      ref: run.ref,
       kube: createKubeClient({
         config: kube,
         api: objects,
         fieldManager,
-        ref: call.ref,
-        uid: call.object.uid,
+        ref: run.ref,
+        uid: resource.metadata.uid as string,
         signal,
       }),
       log: Context.current().log,
-      runStartedAt: new Date(call.runStartedAt),
-      runNumber: call.runNumber,
-      attempt: info.attempt,
+      runStartedAt: new Date(run.runStartedAt),
+      runNumber: run.runNumber,
+      attempt: Context.current().info.attempt,
       signal,
     };
-    return { step, context };
+  }
+
+  /** Reads the object and chooses the plan: what `prepareRun` answers, with what it read. */
+  async function prepare(input: PrepareRunInput): Promise<Prepared<K>> {
+    // The kind's version this worker serves, not the one the loop started with (it may no longer be served).
+    const ref = currentRef(operator, input.ref);
+    const raw = await readResource(kube, ref);
+    if (!raw) return { prepared: { kind: 'gone' } };
+    const deleting = raw.metadata.deletionTimestamp !== undefined;
+    const version = {
+      uid: raw.metadata.uid,
+      generation: raw.metadata.generation ?? 0,
+      resourceVersion: raw.metadata.resourceVersion ?? '',
+    };
+    const status = engineStatusOf(raw);
+    let choice: PlanChoice<K>;
+    try {
+      const purpose = deleting ? 'cleanup' : 'reconcile';
+      // One compiled plan per object version: the run's reads, its apply and its confirming reads share it.
+      choice = snapshots.derive(raw, purpose, () => choosePlan(operator, resolved, raw, purpose));
+    } catch (error) {
+      const failure = classifyPlanError(error);
+      // The workflow records no status for a run that could not start: say it here, best-effort.
+      await recordPlanFailure(ref, raw, deleting, failure).catch(() => {});
+      throw failure;
+    }
+    if (choice.kind === 'gone') return { prepared: { kind: 'gone' } };
+    const settings = { loop: resolved.loop, version: operator.kind.version };
+    if (choice.kind === 'invalid')
+      return { prepared: { kind: 'invalid', ...version, message: choice.message, status, settings } };
+    const prepared = { kind: 'ready', ...version, plan: choice.plan.descriptor, status, settings } as const;
+    return { prepared, ref, choice };
+  }
+
+  /** Writes a run's status, operator status and Event; an object gone meanwhile is nothing to record on. */
+  async function record(input: RecordRunInput): Promise<void> {
+    try {
+      // Operator fields merge in; the engine's own fields are applied under their own field manager, so that
+      // neither overwrites the other and conditions written by others stay.
+      const writes: Promise<void>[] = [];
+      if (input.operatorStatus) writes.push(mergeStatus(kube, input.ref, input.uid, input.operatorStatus));
+      if (input.status) writes.push(applyEngineStatus(kube, input.ref, input.uid, { ...input.status }));
+      if (input.event) writes.push(emitEvent(kube, input.ref, input.uid, input.event));
+      await Promise.all(writes);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  /** A run's reads in one activity: prepare, then the plan's checks in order (see `evaluatePlan`). */
+  async function evaluate(input: EvaluateRunInput): Promise<EvaluatedRun> {
+    const read = await prepare(input);
+    if (!read.choice) return read.prepared;
+    const { resource, plan } = read.choice;
+    const run = { ref: read.ref, runStartedAt: input.runStartedAt, runNumber: input.runNumber };
+    const evaluation = await evaluatePlan(plan, {
+      contextFor: (signal) => contextOf(resource, run, signal),
+      signal: evaluationSignal(Context.current()),
+      assertSmall: (step, data) => assertSmall(step, data, maxData),
+    });
+    return { ...read.prepared, evaluation };
   }
 
   /** Writes a failed status saying why the plan of a run could not be chosen. */
@@ -132,32 +206,21 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
 
   return {
     async prepareRun(input: PrepareRunInput): Promise<PreparedRun> {
-      // The kind's version this worker serves, not the one the loop started with (it may no longer be served).
-      const ref = currentRef(operator, input.ref);
-      const raw = await readResource(kube, ref);
-      if (!raw) return { kind: 'gone' };
-      snapshots.put(raw);
-      const deleting = raw.metadata.deletionTimestamp !== undefined;
-      const version = {
-        uid: raw.metadata.uid,
-        generation: raw.metadata.generation ?? 0,
-        resourceVersion: raw.metadata.resourceVersion ?? '',
-      };
-      const status = engineStatusOf(raw);
-      let choice: PlanChoice<K>;
-      try {
-        choice = choosePlan(operator, resolved, raw, deleting ? 'cleanup' : 'reconcile');
-      } catch (error) {
-        const failure = classifyPlanError(error);
-        // The workflow records no status for a run that could not start: say it here, best-effort.
-        await recordPlanFailure(ref, raw, deleting, failure).catch(() => {});
-        throw failure;
-      }
-      if (choice.kind === 'gone') return { kind: 'gone' };
-      const settings = { loop: resolved.loop, version: operator.kind.version };
-      if (choice.kind === 'invalid')
-        return { kind: 'invalid', ...version, message: choice.message, status, settings };
-      return { kind: 'ready', ...version, plan: choice.plan.descriptor, status, settings };
+      return (await prepare(input)).prepared;
+    },
+
+    evaluateRun: evaluate,
+
+    async confirmRun(input: ConfirmRunInput): Promise<ConfirmedRun> {
+      const seen = await evaluate(input);
+      const { recordIfConverged } = input;
+      if (!recordIfConverged || confirmationOf(seen, input.uid, input.step) !== 'converged') return seen;
+      // Best-effort, as a run's record always is: the workflow records the run itself when this did not.
+      const recorded = await record(recordIfConverged).then(
+        () => true,
+        () => false,
+      );
+      return { ...seen, recorded };
     },
 
     async checkStep(call: StepCall): Promise<StepCheck> {
@@ -201,21 +264,28 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
       }
     },
 
-    async recordRun(input: RecordRunInput): Promise<void> {
-      try {
-        // Operator fields merge in; the engine's own fields are applied under their own field manager, so that
-        // neither overwrites the other and conditions written by others stay.
-        const writes: Promise<void>[] = [];
-        if (input.operatorStatus) writes.push(mergeStatus(kube, input.ref, input.uid, input.operatorStatus));
-        if (input.status) writes.push(applyEngineStatus(kube, input.ref, input.uid, { ...input.status }));
-        if (input.event) writes.push(emitEvent(kube, input.ref, input.uid, input.event));
-        await Promise.all(writes);
-      } catch (error) {
-        // The object is gone (say, its finalizer was just removed): there is nothing left to record on.
-        if (!isNotFound(error)) throw error;
-      }
-    },
+    recordRun: record,
   };
+}
+
+/** What `prepare` read: the answer, and for a plan ready to run the reference it used and the plan. */
+type Prepared<K extends ResourceKind> =
+  | { readonly prepared: Exclude<PreparedRun, { readonly kind: 'ready' }>; readonly choice?: undefined }
+  | {
+      readonly prepared: Extract<PreparedRun, { readonly kind: 'ready' }>;
+      readonly ref: ResourceRef;
+      readonly choice: Extract<PlanChoice<K>, { readonly kind: 'plan' }>;
+    };
+
+/** Time an evaluation keeps to hand its unfinished checks back before its own timeout. */
+const EVALUATION_MARGIN_MS = 5_000;
+
+/** Fires when the evaluation must stop checking: a cancellation, or its timeout less a margin. */
+function evaluationSignal(context: Context): AbortSignal {
+  const { startToCloseTimeoutMs } = context.info;
+  if (!(startToCloseTimeoutMs > 0)) return context.cancellationSignal;
+  const budget = Math.max(1_000, startToCloseTimeoutMs - EVALUATION_MARGIN_MS);
+  return AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(budget)]);
 }
 
 function engineStatusOf(raw: RawResource): Partial<EngineStatus> {

@@ -11,6 +11,16 @@ import type { EngineStatus } from './status.js';
 export interface EngineActivities {
   /** Reads the resource, validates its spec and chooses this run's plan. */
   prepareRun(input: PrepareRunInput): Promise<PreparedRun>;
+  /**
+   * Reads the resource, chooses the plan and runs its checks in order until one does not pass: a run's reads in
+   * one local activity (the step data stays on the worker). See {@link Evaluation}.
+   */
+  evaluateRun(input: EvaluateRunInput): Promise<EvaluatedRun>;
+  /**
+   * The same reads after the run's apply, to tell whether the resource has converged ({@link evaluateRun}); when it
+   * has, writes `recordIfConverged` too (sparing the run its own record).
+   */
+  confirmRun(input: ConfirmRunInput): Promise<ConfirmedRun>;
   /** Runs one step's read-only check. */
   checkStep(call: StepCall): Promise<StepCheck>;
   /** Runs one step's apply: the run's one modification. */
@@ -59,6 +69,50 @@ export function isCheckActivityType(type: string): boolean {
 export interface PrepareRunInput {
   readonly ref: ResourceRef;
   readonly runNumber: number;
+}
+
+/** Input of {@link EngineActivities.evaluateRun} and {@link EngineActivities.confirmRun}. */
+export interface EvaluateRunInput extends PrepareRunInput {
+  /** ISO time of the run's start (the steps' `runStartedAt`). */
+  readonly runStartedAt: string;
+}
+
+/** Input of {@link EngineActivities.confirmRun}. */
+export interface ConfirmRunInput extends EvaluateRunInput {
+  /** The object the run worked on, and the step it applied (see `confirmationOf`). */
+  readonly uid: string;
+  readonly step: string;
+  /** What the run records when its apply converged the resource; written by the confirming activity itself. */
+  readonly recordIfConverged?: RecordRunInput;
+}
+
+/** What the confirming reads found, and whether they recorded the run (status and event written). */
+export type ConfirmedRun = EvaluatedRun & { readonly recorded?: boolean };
+
+/** A run's reads: what {@link PreparedRun} says, and for a plan ready to run, how its checks went. */
+export type EvaluatedRun =
+  | Exclude<PreparedRun, { readonly kind: 'ready' }>
+  | (Extract<PreparedRun, { readonly kind: 'ready' }> & { readonly evaluation: Evaluation });
+
+/**
+ * How a plan's checks went in one activity, first to last: every check passed (neither `stop` nor `unsettled`),
+ * or the walk stopped at the first entry that did not pass.
+ */
+export interface Evaluation {
+  /** Entries whose checks passed, in plan order: a step's name, or a parallel group's. */
+  readonly passed: readonly string[];
+  /** The first step whose check did not pass (`needs-fix` or `wait`), the data it was given, and its entry. */
+  readonly stop?: {
+    readonly entry: number;
+    readonly step: string;
+    readonly check: StepCheck;
+    readonly input: unknown;
+  };
+  /**
+   * A check of this entry threw or ran out of time: the workflow goes on from this entry with one local activity
+   * per check, each with its step's own timeout and retries (so failures read as they always did).
+   */
+  readonly unsettled?: { readonly entry: number; readonly input: unknown; readonly reason: string };
 }
 
 /** What a run starts from. */

@@ -1,10 +1,18 @@
 import { backoffDelay } from './backoff.js';
-import type { OutcomeKind, RunOutcome, RunReport } from './outcome.js';
+import { appliedStepOf, type OutcomeKind, type RunOutcome, type RunReport } from './outcome.js';
 
 /** Timing and guard settings of a resource's control loop. Plain data; part of the workflow's input. */
 export interface LoopConfig {
-  /** After a converged run, look again after this long. */
+  /**
+   * After a converged run, look again after this long (less up to 10 % spread per loop, so that resources created
+   * together do not all resync at once). Changes of the resource and its children wake it earlier.
+   */
   readonly resyncIntervalMs: number;
+  /**
+   * The longest a waiting run sleeps (`waitFor` without a delay waits this long, or for a change). Absent in inputs
+   * of loops started before it existed: `resyncIntervalMs` then.
+   */
+  readonly maxWaitMs?: number;
   /** After a modifying run, the next run starts no sooner than this (no hot loops). */
   readonly minModifyDelayMs: number;
   /** After a run that failed with retries exhausted: first backoff, doubled per failure up to the maximum. */
@@ -25,7 +33,8 @@ export interface LoopConfig {
 
 /** Defaults for {@link LoopConfig}. */
 export const DEFAULT_LOOP_CONFIG: LoopConfig = {
-  resyncIntervalMs: 5 * 60_000,
+  resyncIntervalMs: 30 * 60_000,
+  maxWaitMs: 5 * 60_000,
   minModifyDelayMs: 1_000,
   failureBackoffMs: 10_000,
   maxFailureBackoffMs: 5 * 60_000,
@@ -85,30 +94,43 @@ export interface WakeDecision {
 /**
  * Decides when the next run happens after `outcome`, given the counters already updated by {@link afterRun}.
  *
- * - converged → after the resync interval, or on the next change;
- * - modified → after the minimum delay (a change does not shorten it); when the step has now modified
- *   `flapLimit` times in this streak (the flapping guard), after the flap backoff instead;
- * - waiting → after the step's delay (no less than the minimum delay, no more than the resync interval), or on
+ * - converged → after the resync interval (spread by `spreadSeed` when given, see {@link spread}), or on the next
+ *   change;
+ * - modified → after the minimum delay (a change does not shorten it), or at once when the run's reads after
+ *   its apply showed progress (`progressed`); when the step has now modified `flapLimit` times in this streak
+ *   (the flapping guard), after the flap backoff instead;
+ * - converged by the run's own apply (its reads after the apply found every step passing): as converged, unless
+ *   the flapping guard tripped — the streak counts such runs too, so a fight with another writer is still caught;
+ * - waiting → after the step's delay (no less than the minimum delay, no more than `maxWaitMs`), or on
  *   the next change;
  * - failed → permanent: on the next change or after the long backoff; otherwise exponential backoff;
  * - deleted → never (the loop ends; callers do not ask).
  */
-export function nextWake(outcome: RunOutcome, state: LoopState, config: LoopConfig): WakeDecision {
+export function nextWake(
+  outcome: RunOutcome,
+  state: LoopState,
+  config: LoopConfig,
+  spreadSeed?: string,
+): WakeDecision {
+  const resync =
+    spreadSeed === undefined ? config.resyncIntervalMs : spread(config.resyncIntervalMs, spreadSeed);
+  const maxWait = config.maxWaitMs ?? config.resyncIntervalMs;
   switch (outcome.kind) {
     case 'converged':
     case 'deleted':
-      return { delayMs: config.resyncIntervalMs, wakeOnChange: true, flapping: false };
+      if (appliedStepOf(outcome) && flapTripped(outcome, state, config))
+        return { delayMs: config.flapBackoffMs, wakeOnChange: true, flapping: true };
+      return { delayMs: resync, wakeOnChange: true, flapping: false };
     case 'modified':
-      return (state.streakApplies[outcome.step] ?? 0) >= config.flapLimit
-        ? { delayMs: config.flapBackoffMs, wakeOnChange: true, flapping: true }
+      if (flapTripped(outcome, state, config))
+        return { delayMs: config.flapBackoffMs, wakeOnChange: true, flapping: true };
+      return outcome.progressed
+        ? { delayMs: 0, wakeOnChange: true, flapping: false }
         : { delayMs: config.minModifyDelayMs, wakeOnChange: false, flapping: false };
     case 'waiting':
       return {
         // Floored at the minimum delay: `waitFor(reason, 0)` must not become a hot loop.
-        delayMs: Math.max(
-          config.minModifyDelayMs,
-          Math.min(outcome.delayMs ?? config.resyncIntervalMs, config.resyncIntervalMs),
-        ),
+        delayMs: Math.max(config.minModifyDelayMs, Math.min(outcome.delayMs ?? maxWait, maxWait)),
         wakeOnChange: true,
         flapping: false,
       };
@@ -126,21 +148,46 @@ export function nextWake(outcome: RunOutcome, state: LoopState, config: LoopConf
   }
 }
 
-/** The loop state after a run with `report`: counters updated, the pending change consumed. */
-export function afterRun(state: LoopState, report: RunReport, uid: string | undefined): LoopState {
+/**
+ * `intervalMs` less up to 10 %, the same for the same `seed` (a loop's id and run number: decided state, so the
+ * same on replay), spread evenly across seeds.
+ */
+export function spread(intervalMs: number, seed: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < seed.length; i += 1) hash = Math.imul(hash ^ seed.charCodeAt(i), 16777619);
+  const fraction = (hash >>> 0) / 2 ** 32;
+  return Math.round(intervalMs * (1 - 0.1 * fraction));
+}
+
+/** True when the step `outcome` applied has now modified `flapLimit` times in this streak. */
+function flapTripped(outcome: RunOutcome, state: LoopState, config: LoopConfig): boolean {
+  const applied = appliedStepOf(outcome);
+  return applied !== undefined && (state.streakApplies[applied.step] ?? 0) >= config.flapLimit;
+}
+
+/**
+ * The loop state after a run with `report`: counters updated, the pending change consumed.
+ *
+ * With `streakPerGeneration` (loops whose runs confirm their applies, which are no longer followed by a converging
+ * run), a new generation starts the modifying streak afresh: spec edits one after another are progress, while a
+ * fight (steps or another writer undoing each other's work) happens at one generation.
+ */
+export function afterRun(
+  state: LoopState,
+  report: RunReport,
+  uid: string | undefined,
+  streakPerGeneration = false,
+): LoopState {
   const kind: OutcomeKind = report.outcome.kind;
+  const applied = appliedStepOf(report.outcome);
+  const newGeneration = streakPerGeneration && report.generation !== state.lastReport?.generation;
+  const streak = newGeneration ? {} : state.streakApplies;
   return {
     ...state,
     ...(uid === undefined ? {} : { uid }),
     runNumber: report.runNumber,
-    consecutiveModifying: kind === 'modified' ? state.consecutiveModifying + 1 : 0,
-    streakApplies:
-      report.outcome.kind === 'modified'
-        ? {
-            ...state.streakApplies,
-            [report.outcome.step]: (state.streakApplies[report.outcome.step] ?? 0) + 1,
-          }
-        : {},
+    consecutiveModifying: applied ? (newGeneration ? 0 : state.consecutiveModifying) + 1 : 0,
+    streakApplies: applied ? { ...streak, [applied.step]: (streak[applied.step] ?? 0) + 1 } : {},
     consecutiveFailures: kind === 'failed' ? state.consecutiveFailures + 1 : 0,
     lastReport: report,
   };

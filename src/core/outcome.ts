@@ -4,8 +4,24 @@ import type { PlanPurpose } from './plan-descriptor.js';
  * What a run did. A run ends in exactly one of five outcomes; see DESIGN §3.3.
  */
 export type RunOutcome =
-  | { readonly kind: 'converged' }
-  | { readonly kind: 'modified'; readonly step: string; readonly reason: string }
+  | {
+      readonly kind: 'converged';
+      /**
+       * The step this run applied before its reads found every step passing (engines that confirm an apply in
+       * the same run); absent when the run changed nothing.
+       */
+      readonly applied?: AppliedStep;
+    }
+  | {
+      readonly kind: 'modified';
+      readonly step: string;
+      readonly reason: string;
+      /**
+       * The run's reads after its apply found its step passing and a later step to fix: progress, so the next run
+       * starts at once rather than after the minimum delay (engines that confirm an apply in the same run).
+       */
+      readonly progressed?: true;
+    }
   | { readonly kind: 'waiting'; readonly step: string; readonly reason: string; readonly delayMs?: number }
   | {
       readonly kind: 'failed';
@@ -17,6 +33,18 @@ export type RunOutcome =
       readonly errorType: string;
     }
   | { readonly kind: 'deleted' };
+
+/** A step a run applied, and what the apply reported. */
+export interface AppliedStep {
+  readonly step: string;
+  readonly reason: string;
+}
+
+/** The step a run applied: that of a `modified` run, or of a `converged` one whose apply converged the resource. */
+export function appliedStepOf(outcome: RunOutcome): AppliedStep | undefined {
+  if (outcome.kind === 'modified') return { step: outcome.step, reason: outcome.reason };
+  return outcome.kind === 'converged' ? outcome.applied : undefined;
+}
 
 /** The kind of a run's outcome. */
 export type OutcomeKind = RunOutcome['kind'];

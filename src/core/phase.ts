@@ -1,4 +1,4 @@
-import type { RunOutcome } from './outcome.js';
+import { appliedStepOf, type RunOutcome } from './outcome.js';
 
 /**
  * One word for where a resource stands. The same word is the `status.phase` on the object (and its printer column),
@@ -24,7 +24,7 @@ export interface PhaseInput {
  * | --- | --- |
  * | object gone (`deleted`) | `Deleted` |
  * | `failed`, in either plan | `Failed` |
- * | `modified` with the flapping guard tripped, in either plan | `Stalled` |
+ * | `modified`, or `converged` by its own apply, with the flapping guard tripped, in either plan | `Stalled` |
  * | any other run of the cleanup plan | `Deleting` |
  * | `converged` / `modified` / `waiting` | `Ready` / `Progressing` / `Waiting` |
  *
@@ -34,7 +34,7 @@ export function phaseOf(input: PhaseInput): Phase {
   const { outcome } = input;
   if (outcome.kind === 'deleted') return 'Deleted';
   if (outcome.kind === 'failed') return 'Failed';
-  if (outcome.kind === 'modified' && input.flapping) return 'Stalled';
+  if (appliedStepOf(outcome) && input.flapping) return 'Stalled';
   if (input.deleting) return 'Deleting';
   return RECONCILE_PHASES[outcome.kind];
 }

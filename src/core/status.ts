@@ -58,6 +58,15 @@ type Parts = Omit<Draft, 'type'>;
 const yes = (reason: string, message: string): Parts => ({ status: 'True', reason, message });
 const no = (reason: string, message: string): Parts => ({ status: 'False', reason, message });
 
+function flapping(message: string): { ready: Parts; reconciling: Parts; stalled: Parts } {
+  const stalledMessage = `steps keep modifying without converging (last: ${message}); backing off`;
+  return {
+    ready: no('Flapping', stalledMessage),
+    reconciling: no('Flapping', stalledMessage),
+    stalled: yes('Flapping', stalledMessage),
+  };
+}
+
 function conditionParts(input: StatusInput): { ready: Parts; reconciling: Parts; stalled: Parts } {
   const { outcome } = input;
   const prefix = input.deleting ? 'cleanup ' : '';
@@ -68,22 +77,19 @@ function conditionParts(input: StatusInput): { ready: Parts; reconciling: Parts;
         reconciling: no('Deleted', 'nothing left to do'),
         stalled: no('Deleted', 'nothing left to do'),
       };
-    case 'converged':
+    case 'converged': {
+      const { applied } = outcome;
+      if (applied && input.flapping) return flapping(`${prefix}step ${applied.step}: ${applied.reason}`);
+      const by = applied ? ` (this run applied step ${applied.step}: ${applied.reason})` : '';
       return {
-        ready: yes('Converged', 'every step passes'),
+        ready: yes('Converged', `every step passes${by}`),
         reconciling: no('Converged', 'nothing to do'),
         stalled: no('Converged', 'nothing to do'),
       };
+    }
     case 'modified': {
       const message = `${prefix}step ${outcome.step}: ${outcome.reason}`;
-      if (input.flapping) {
-        const stalledMessage = `steps keep modifying without converging (last: ${message}); backing off`;
-        return {
-          ready: no('Flapping', stalledMessage),
-          reconciling: no('Flapping', stalledMessage),
-          stalled: yes('Flapping', stalledMessage),
-        };
-      }
+      if (input.flapping) return flapping(message);
       return {
         ready: no('StepApplied', message),
         reconciling: yes('StepApplied', message),

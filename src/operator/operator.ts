@@ -130,6 +130,11 @@ export function defineOperator<K extends ResourceKind>(
   return definition;
 }
 
+/** The field manager the operator's steps write with (`kube.apply`, `childStep`): `staircase-<name>`. */
+export function fieldManagerOf(operator: Pick<OperatorDefinition, 'name'>): string {
+  return `staircase-${operator.name}`;
+}
+
 /** The operator's options with defaults applied. */
 export function resolveOptions(operator: OperatorDefinition): ResolvedOperatorOptions {
   const options = operator.options ?? {};

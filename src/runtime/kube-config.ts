@@ -1,4 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import { poolConnectionsIfSupported } from './kube-pool.js';
 
 /** A kube context was asked for that the kubeconfig does not have. */
 export class UnknownKubeContextError extends Error {
@@ -25,7 +26,8 @@ export interface KubeConfigSource {
 }
 
 /**
- * The one place processes load their Kubernetes client configuration.
+ * The one place processes load their Kubernetes client configuration. Its clients share keep-alive connections
+ * (see `poolConnectionsIfSupported`).
  *
  * @throws {UnknownKubeContextError} when `context` is not in the kubeconfig.
  */
@@ -39,5 +41,6 @@ export function loadKubeConfig(source: KubeConfigSource): KubeConfig {
     if (!known.includes(source.context)) throw new UnknownKubeContextError(source.context, known);
     kube.setCurrentContext(source.context);
   }
+  poolConnectionsIfSupported(kube);
   return kube;
 }

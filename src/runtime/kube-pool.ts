@@ -64,6 +64,20 @@ export function poolConnections(kube: KubeConfig): KubeConfig {
   return kube;
 }
 
+/**
+ * {@link poolConnections} where the installed client-node allows it; otherwise `kube` is left as it is (a connection
+ * per request, slower but correct) and this returns false, so a newer client-node never stops a process from starting.
+ */
+export function poolConnectionsIfSupported(kube: KubeConfig): boolean {
+  try {
+    poolConnections(kube);
+    return true;
+  } catch (error) {
+    if (error instanceof KubePoolUnsupportedError) return false;
+    throw error;
+  }
+}
+
 /** How many pooled dispatchers `kube` holds (one per TLS identity in use); 0 when it is not pooled. */
 export function pooledDispatcherCount(kube: KubeConfig): number {
   return pools.get(kube)?.size ?? 0;

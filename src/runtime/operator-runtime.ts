@@ -10,6 +10,7 @@ import { temporalSignalSender } from '../watcher/temporal-sender.js';
 import { type RunningWatcher, startWatcher } from '../watcher/watcher.js';
 import type { EngineWorkerOptions } from '../worker/create-worker.js';
 import { createEngineWorkers, type EngineWorkers } from '../worker/create-workers.js';
+import { closePooledConnections, poolConnectionsIfSupported } from './kube-pool.js';
 import {
   connectClient,
   connectWorker,
@@ -66,7 +67,8 @@ export interface OperatorRuntime {
  * (sharing the connection and the workflow bundle) and one watcher for all of them.
  *
  * Guarantees: whatever was started is stopped again when a later part fails to start. The workers are running
- * when this resolves. Caveats: a Temporal runtime (`Runtime.install`, for logging or metrics) must be installed
+ * when this resolves. Every Kubernetes client of the runtime shares keep-alive connections (`poolConnections`),
+ * closed on `stop`. Caveats: a Temporal runtime (`Runtime.install`, for logging or metrics) must be installed
  * before this is called.
  * @throws {OperatorSetError} when operators clash; {@link TemporalUnreachableError} when Temporal cannot be reached.
  */
@@ -83,6 +85,11 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
   const stop = async () => {
     for (const step of stops.splice(0).reverse()) await step().catch(() => {});
   };
+  for (const kube of new Set([options.kube, options.worker ? options.worker.kube : undefined])) {
+    if (!kube) continue;
+    poolConnectionsIfSupported(kube);
+    stops.push(() => closePooledConnections(kube));
+  }
   try {
     const started = await startParts(options, taskQueueOf, targets, stops);
     return { targets, ...started, stop };

@@ -3,6 +3,7 @@ import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import {
   CHECK_ACTIVITY,
+  type EvaluatedRun,
   isCheckActivityType,
   type PreparedRun,
   type StepCall,
@@ -35,6 +36,11 @@ export interface RunInHistory {
   readonly steps: readonly StepInHistory[];
   /** Names of the steps whose apply was scheduled (the engine allows at most one). */
   readonly applies: readonly string[];
+  /**
+   * Present when the run read the resource again after its apply (engines that confirm applies): true when every
+   * step then passed, so the run's apply converged the resource.
+   */
+  readonly confirmed?: boolean;
 }
 
 interface Decoded {
@@ -70,24 +76,33 @@ export async function runsInHistory(client: Client, workflowId: string): Promise
 type Decode = <T>(payload: Payload | null | undefined) => Promise<T | undefined>;
 
 async function readEvent(decoded: Decoded, event: HistoryEvent, decode: Decode): Promise<void> {
-  if (event.eventType === EventType.EVENT_TYPE_MARKER_RECORDED) {
-    const details = event.markerRecordedEventAttributes?.details ?? {};
-    const data = await decode<{ activity_type?: string }>(details.data?.payloads?.[0]);
-    const result = details.result?.payloads?.[0];
-    if (data?.activity_type === 'prepareRun') startRun(decoded, await decode<PreparedRun>(result));
-    const type = data?.activity_type ?? '';
-    if (isCheckActivityType(type)) recordCheck(decoded, type, await decode<StepCheck>(result));
-  }
-  if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
-    const attributes = event.activityTaskScheduledEventAttributes;
-    if (attributes?.activityType?.name !== 'applyStep') return;
-    const call = await decode<StepCall>(attributes.input?.payloads?.[0]);
-    const run = decoded.runs.at(-1);
-    if (!run || !call) return;
-    (run.applies as string[]).push(call.step);
-    const step = run.steps.findLast((s) => s.name === call.step);
-    if (step) (step as { applied: boolean }).applied = true;
-  }
+  if (event.eventType === EventType.EVENT_TYPE_MARKER_RECORDED) await readMarker(decoded, event, decode);
+  if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+    await readScheduled(decoded, event, decode);
+}
+
+/** A local activity's marker: `prepareRun` or `evaluateRun` starts a run, a check records its step's verdict. */
+async function readMarker(decoded: Decoded, event: HistoryEvent, decode: Decode): Promise<void> {
+  const details = event.markerRecordedEventAttributes?.details ?? {};
+  const data = await decode<{ activity_type?: string }>(details.data?.payloads?.[0]);
+  const result = details.result?.payloads?.[0];
+  const type = data?.activity_type ?? '';
+  if (type === 'prepareRun') startRun(decoded, await decode<PreparedRun>(result));
+  if (type === 'evaluateRun') readEvaluation(decoded, await decode<EvaluatedRun>(result));
+  if (type === 'confirmRun') readConfirmation(decoded, await decode<EvaluatedRun>(result));
+  if (isCheckActivityType(type)) recordCheck(decoded, type, await decode<StepCheck>(result));
+}
+
+/** A scheduled `applyStep`: the step's apply ran in the current run. */
+async function readScheduled(decoded: Decoded, event: HistoryEvent, decode: Decode): Promise<void> {
+  const attributes = event.activityTaskScheduledEventAttributes;
+  if (attributes?.activityType?.name !== 'applyStep') return;
+  const call = await decode<StepCall>(attributes.input?.payloads?.[0]);
+  const run = decoded.runs.at(-1);
+  if (!run || !call) return;
+  (run.applies as string[]).push(call.step);
+  const step = run.steps.findLast((s) => s.name === call.step);
+  if (step) (step as { applied: boolean }).applied = true;
 }
 
 function startRun(decoded: Decoded, prepared: PreparedRun | undefined): void {
@@ -99,6 +114,37 @@ function startRun(decoded: Decoded, prepared: PreparedRun | undefined): void {
     decoded.runs.push({ runNumber, steps: [], applies: [] });
     decoded.pending = [];
   }
+}
+
+/** A run whose reads were one activity: the run starts, and the checks it ran are its first steps. */
+function readEvaluation(decoded: Decoded, evaluated: EvaluatedRun | undefined): void {
+  startRun(decoded, evaluated);
+  const run = decoded.runs.at(-1);
+  if (!run || evaluated?.kind !== 'ready') return;
+  const { passed, stop } = evaluated.evaluation;
+  const steps = run.steps as StepInHistory[];
+  const members = new Map(
+    evaluated.plan.entries.map((entry) => [
+      entry.kind === 'step' ? entry.step.name : entry.name,
+      stepNames(entry),
+    ]),
+  );
+  for (const name of passed.flatMap((entry) => members.get(entry) ?? [entry]))
+    steps.push({ name, verdict: 'passes', applied: false });
+  if (stop) {
+    const reason = 'reason' in stop.check ? stop.check.reason : undefined;
+    steps.push({ name: stop.step, verdict: stop.check.kind, applied: false, ...(reason ? { reason } : {}) });
+  }
+  // Checks the evaluation left unsettled follow as step-named check activities, read as before.
+  decoded.pending = decoded.pending.slice(steps.length);
+}
+
+/** The reads after a run's apply: did every step pass on the same object? */
+function readConfirmation(decoded: Decoded, evaluated: EvaluatedRun | undefined): void {
+  const run = decoded.runs.at(-1) as { confirmed?: boolean } | undefined;
+  if (!run) return;
+  const evaluation = evaluated?.kind === 'ready' ? evaluated.evaluation : undefined;
+  run.confirmed = evaluation !== undefined && !evaluation.stop && !evaluation.unsettled;
 }
 
 function recordCheck(decoded: Decoded, type: string, check: StepCheck | undefined): void {

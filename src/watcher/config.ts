@@ -19,9 +19,12 @@ export const WatcherConfigSchema = z.object({
   labelSelector: z.string().min(1).optional(),
   reactToLabels: z.boolean().default(true),
   reactToAnnotations: z.boolean().default(false),
+  /** A resource's first change is signalled at once; changes within this window after a signal become one more. */
   debounceMs: z.number().int().min(0).max(60_000).default(200),
-  maxInFlight: z.number().int().min(1).max(1_000).default(16),
-  maxSignalsPerSecond: z.number().positive().default(50),
+  /** Signals in flight at once: more starts a burst of new resources faster, and loads Temporal more. */
+  maxInFlight: z.number().int().min(1).max(1_000).default(64),
+  /** Signals started per second at most (a new leader signals every resource: this spreads them out). */
+  maxSignalsPerSecond: z.number().positive().default(500),
   retryInitialMs: z.number().int().positive().default(500),
   retryMaxMs: z.number().int().positive().default(30_000),
   relistIntervalMs: z

@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { type ResourceRef, workflowIdFor } from '../core/resource-ref.js';
-import type { OperatorDefinition, RelatedKind } from '../operator/operator.js';
+import { fieldManagerOf, type OperatorDefinition, type RelatedKind } from '../operator/operator.js';
 import { readsClusterWide } from '../operator/rbac-scope.js';
 import type { ResourceKind, ResourceOf } from '../operator/resource-kind.js';
 import type { WatcherConfig } from './config.js';
@@ -9,6 +9,7 @@ import type { WatchedKind } from './kube-paths.js';
 import type { WatcherLogger } from './logger.js';
 import { ownerOf } from './owners.js';
 import {
+  lastWrittenBy,
   ownedChanged,
   primaryChange,
   type RelatedFingerprint,
@@ -45,13 +46,17 @@ export class OperatorWatch {
   readonly #related = new Map<string, RelatedFingerprint>();
   /** resourceVersions of owned objects last seen, so a relist's unchanged children signal nothing. */
   readonly #ownedVersions = new Map<string, string>();
+  /** The field manager the operator's steps write with (`kube.apply`, `childStep`). */
+  readonly #fieldManager: string;
 
   constructor(
     readonly operator: OperatorDefinition,
     readonly signals: SignalQueue,
     private readonly config: WatcherConfig,
     private readonly log: WatcherLogger,
-  ) {}
+  ) {
+    this.#fieldManager = fieldManagerOf(operator);
+  }
 
   /** Subscribes this operator's handlers for its primary, owned and related kinds. */
   subscribe(informers: KindInformers): void {
@@ -112,6 +117,8 @@ export class OperatorWatch {
     const changed = ownedChanged(type, this.#ownedVersions.get(key), object);
     if (type === 'DELETED') this.#ownedVersions.delete(key);
     else this.#ownedVersions.set(key, object.metadata?.resourceVersion ?? '');
+    // The engine's own write was checked by the run that made it (it reads everything again after an apply).
+    if (type !== 'DELETED' && lastWrittenBy(object, this.#fieldManager)) return;
     if (changed) this.signals.enqueue(owner, `${owned.kind} ${object.metadata?.name} ${type.toLowerCase()}`);
   }
 

@@ -101,10 +101,25 @@ export function primaryChange(
   type: 'ADDED' | 'MODIFIED' | 'DELETED',
   before: Observed | undefined,
   after: Observed,
-  options: RelevanceOptions,
+  options: RelevanceOptions & { readonly nowMs?: number },
 ): string | undefined {
+  if (type === 'ADDED' && before === undefined && createdRecently(after, options.nowMs ?? Date.now()))
+    return CREATED_REASON;
   if (type === 'DELETED' || before === undefined) return type.toLowerCase();
   return relevantChange(before, after, options);
+}
+
+/**
+ * The reason of an object seen for the first time within a minute of its creation: most likely it has no loop
+ * yet, so its loop is started rather than signalled (see `startOrSignal`; either way is correct).
+ */
+export const CREATED_REASON = 'created';
+
+const RECENT_MS = 60_000;
+
+function createdRecently(object: Observed, nowMs: number): boolean {
+  const created = Date.parse(String(object.metadata?.creationTimestamp ?? ''));
+  return Number.isFinite(created) && nowMs - created < RECENT_MS;
 }
 
 /**
@@ -117,4 +132,28 @@ export function ownedChanged(
   object: KubernetesObject,
 ): boolean {
   return type === 'DELETED' || seenVersion === undefined || seenVersion !== object.metadata?.resourceVersion;
+}
+
+interface ManagedFieldsEntry {
+  readonly manager?: string;
+  readonly time?: string | Date;
+}
+
+/**
+ * True when the last write to `object` was the engine's own (its field manager `manager`, as `kube.apply` and
+ * `childStep` write): every field-manager entry is the engine's, or the engine's is strictly the newest (the
+ * entries carry the time of each manager's last change, to the second; a tie is not the engine's).
+ *
+ * Why: the run that wrote it already read everything again after its apply, so the event of the engine's own write
+ * needs no run; a write by anyone else — a person, another controller, a status update — still signals.
+ */
+export function lastWrittenBy(object: KubernetesObject, manager: string): boolean {
+  const entries = (object.metadata?.managedFields ?? []) as readonly ManagedFieldsEntry[];
+  const ours = entries.filter((e) => e.manager === manager);
+  if (ours.length === 0) return false;
+  const others = entries.filter((e) => e.manager !== manager);
+  if (others.length === 0) return true;
+  const newest = (list: readonly ManagedFieldsEntry[]) =>
+    Math.max(...list.map((e) => (e.time ? new Date(e.time).getTime() : Number.POSITIVE_INFINITY)));
+  return newest(ours) > newest(others);
 }

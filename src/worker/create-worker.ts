@@ -10,6 +10,7 @@ import { createEngineActivities } from '../activities/create-activities.js';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { type OperatorDefinition, resolveOptions } from '../operator/operator.js';
 import type { ResourceKind } from '../operator/resource-kind.js';
+import { DEFAULT_WORKER_TUNING, workerOptionsOf } from './tuning.js';
 
 /** Options of {@link createEngineWorker}. */
 export interface EngineWorkerOptions<K extends ResourceKind> {
@@ -32,7 +33,10 @@ export interface EngineWorkerOptions<K extends ResourceKind> {
    * failure messages are encrypted too. Every process reading these histories needs the same keys.
    */
   readonly codec?: PayloadCodec;
-  /** Extra worker options (for example `maxCachedWorkflows: 0` in tests, to replay every task). */
+  /**
+   * Worker options over the defaults of `DEFAULT_WORKER_TUNING` (a bounded cache of 300 loops, say); for example
+   * `maxCachedWorkflows: 0` in tests, to replay every task. See `workerOptionsOf` for `staircase worker`'s flags.
+   */
   readonly tuning?: Partial<
     Omit<
       WorkerOptions,
@@ -61,6 +65,7 @@ export async function createEngineWorker<K extends ResourceKind>(
       : { workflowsPath: engineWorkflowsPath() };
   const dataConverter = dataConverterFor(options.codec);
   return Worker.create({
+    ...workerOptionsOf(DEFAULT_WORKER_TUNING),
     ...options.tuning,
     ...code,
     ...(dataConverter ? { dataConverter } : {}),

@@ -40,7 +40,7 @@ import {
 } from './contract.js';
 import { describeLoop, detailsMarkdown } from './describe.js';
 import { observeObject } from './observe.js';
-import { recordDeleted, recordOutcome } from './record.js';
+import { recordDeleted, recordInputOf, recordOutcome } from './record.js';
 import { executeRun, type RunResult } from './run.js';
 import { STEP_NAMED_CHECKS_PATCH } from './step-calls.js';
 
@@ -80,7 +80,10 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunRepor
  *   (the fighting children's own events do not); an idle loop also continues as new when history is full;
  * - each run takes the operator's settings from the worker that prepared it — loop timing for its decisions and the
  *   kind's API version for its calls — so new settings reach running loops; the input's config is the fallback;
- * - "reconcile now" answers with a run that started after the request (a request during a run gets the next run).
+ * - "reconcile now" answers with a run that started after the request (a request during a run gets the next run);
+ * - a run's reads are one local activity (`evaluate run N`), and after an apply the same reads again
+ *   (`confirm run N`) say whether the resource converged, instead of a separate confirming run; the modifying
+ *   streak of the flapping guard starts afresh with each generation; checks are named by step (no second marker).
  */
 export const LOOP_REVISION_2_PATCH = 'staircase-loop-2';
 
@@ -101,13 +104,15 @@ class ReconcileLoop {
   private currentStep: string | undefined;
   private running = false;
   // Asked before any command of the first run, so their markers never fall inside a run.
-  private readonly stepNamedChecks = patched(STEP_NAMED_CHECKS_PATCH);
   private readonly revision2 = patched(LOOP_REVISION_2_PATCH);
+  // Loops of the second revision name their checks by step anyway: one marker, not two.
+  private readonly stepNamedChecks = this.revision2 || patched(STEP_NAMED_CHECKS_PATCH);
   readonly patches = {
     carryDueTime: this.revision2,
     idleLooks: this.revision2,
     settingsFromWorker: this.revision2,
     reconcileNowAfterRequest: this.revision2,
+    evaluateInOne: this.revision2,
   };
   /** Loop timing: the worker's, from the last run (behind {@link LOOP_REVISION_2_PATCH}), else the input's. */
   private config: LoopConfig;
@@ -255,6 +260,7 @@ class ReconcileLoop {
     this.startedRuns += 1;
     // Requests that arrive during the run are answered by the next one.
     const requestsAnswered = this.requestedRuns;
+    let changesBeforeConfirm: number | undefined;
     const runNumber = this.state.runNumber + 1;
     const startedAt = new Date().toISOString();
     const { nextRunAt: _planned, ...rest } = this.state;
@@ -265,6 +271,11 @@ class ReconcileLoop {
       },
       stepNamedChecks: this.stepNamedChecks,
       settingsFromWorker: this.patches.settingsFromWorker,
+      evaluateInOne: this.patches.evaluateInOne,
+      onConfirming: () => {
+        changesBeforeConfirm = this.changes;
+      },
+      recordIfConverged: (converged) => this.recordIfConverged(converged, runNumber, startedAt),
     });
     if (result.settings) {
       this.config = result.settings.loop;
@@ -272,18 +283,16 @@ class ReconcileLoop {
     }
     this.running = false;
     this.currentStep = undefined;
-    const report: RunReport = {
-      runNumber,
-      generation: result.object?.generation ?? 0,
-      outcome: result.outcome,
-      steps: result.steps,
-      startedAt,
-      ...(result.purpose === 'cleanup' ? { purpose: result.purpose } : {}),
-    };
+    const report = reportOf(result, runNumber, startedAt);
     this.state = nextState(this.state, report, result, this.patches.idleLooks);
+    // The confirming reads saw every change signalled before them: only later ones call for another run.
+    if (changesBeforeConfirm === this.changes && result.outcome.kind === 'converged')
+      this.state = { ...this.state, pendingChange: false };
     this.wake = result.changedDuringRun
       ? { delayMs: 0, wakeOnChange: true, flapping: false }
-      : nextWake(result.outcome, this.state, this.config);
+      : nextWake(result.outcome, this.state, this.config, this.spreadSeed(runNumber));
+    // Progress (see `nextWake`): the next run is due now, without a timer.
+    if (this.wake.delayMs === 0 && !this.wake.flapping) this.state = { ...this.state, pendingChange: true };
     this.dueAt = Date.now() + this.wake.delayMs;
     await this.record(result, report, startedAt);
     recordRunMetrics(this.ref, result, Date.now() - Date.parse(startedAt));
@@ -304,15 +313,27 @@ class ReconcileLoop {
 
   private async record(result: RunResult, report: RunReport, startedAt: string): Promise<void> {
     if (!result.object) return;
-    const status = statusFor({
-      outcome: result.outcome,
-      generation: report.generation,
-      deleting: isDeletingRun(result),
-      flapping: this.wake.flapping,
-      previous: result.previousStatus.conditions ?? [],
-      now: startedAt,
-    });
-    await recordOutcome(this.ref, result, status);
+    await recordOutcome(this.ref, result, statusOf(result, report, this.wake, startedAt));
+  }
+
+  /** Spreads resyncs of loops started together (behind {@link LOOP_REVISION_2_PATCH}). */
+  private spreadSeed(runNumber: number): string | undefined {
+    return this.revision2 ? `${workflowInfo().workflowId}#${runNumber}` : undefined;
+  }
+
+  /**
+   * What this run would record were its apply to converge the resource (`converged`): the same status and Event
+   * the loop records after it, decided with the same state — or nothing when the flapping guard would trip (then
+   * the loop records as usual).
+   */
+  private recordIfConverged(converged: RunResult, runNumber: number, startedAt: string) {
+    if (!converged.object) return undefined;
+    const report = reportOf(converged, runNumber, startedAt);
+    const state = nextState(this.state, report, converged, true);
+    const loop = converged.settings?.loop ?? this.config;
+    const wake = nextWake(converged.outcome, state, loop, this.spreadSeed(runNumber));
+    if (wake.flapping) return undefined;
+    return recordInputOf(this.ref, converged, statusOf(converged, report, wake, startedAt));
   }
 }
 
@@ -340,12 +361,34 @@ function recordRunMetrics(ref: ResourceRef, result: RunResult, durationMs: numbe
     .record(durationMs, tags);
 }
 
-function nextState(state: LoopState, report: RunReport, result: RunResult, idleLooks: boolean): LoopState {
+function reportOf(result: RunResult, runNumber: number, startedAt: string): RunReport {
+  return {
+    runNumber,
+    generation: result.object?.generation ?? 0,
+    outcome: result.outcome,
+    steps: result.steps,
+    startedAt,
+    ...(result.purpose === 'cleanup' ? { purpose: result.purpose } : {}),
+  };
+}
+
+function statusOf(result: RunResult, report: RunReport, wake: WakeDecision, startedAt: string) {
+  return statusFor({
+    outcome: result.outcome,
+    generation: report.generation,
+    deleting: isDeletingRun(result),
+    flapping: wake.flapping,
+    previous: result.previousStatus.conditions ?? [],
+    now: startedAt,
+  });
+}
+
+function nextState(state: LoopState, report: RunReport, result: RunResult, revision2: boolean): LoopState {
   const uid = result.object?.uid;
   // The same name deleted and recreated is a new object: its counters start afresh, and (behind the patch) the
   // old object's pause does not carry over.
   const replaced = uid !== undefined && state.uid !== undefined && uid !== state.uid;
-  const base = replaced ? { ...INITIAL_LOOP_STATE, paused: idleLooks ? false : state.paused } : state;
-  const next = afterRun(base, report, uid);
+  const base = replaced ? { ...INITIAL_LOOP_STATE, paused: revision2 ? false : state.paused } : state;
+  const next = afterRun(base, report, uid, revision2);
   return result.changedDuringRun ? { ...next, pendingChange: true } : next;
 }

@@ -1,7 +1,7 @@
 import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { EventNote, RecordRunInput } from '../core/activity-contract.js';
 import { canonicalJson } from '../core/canonical-json.js';
-import type { RunOutcome } from '../core/outcome.js';
+import { appliedStepOf, type RunOutcome } from '../core/outcome.js';
 import type { Phase } from '../core/phase.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { SEARCH_ATTRIBUTES } from '../core/search-attributes.js';
@@ -10,8 +10,9 @@ import type { RunResult } from './run.js';
 import { recordRun } from './step-calls.js';
 
 /**
- * Records a run: status and event on the object (best-effort, skipped when nothing changed) and the phase and
- * step search attributes (only when they changed, to keep history small).
+ * Records a run: status and event on the object (best-effort, skipped when nothing changed, or when the confirming
+ * activity already wrote them) and the phase and step search attributes (only when they changed, to keep history
+ * small).
  */
 export async function recordOutcome(
   ref: ResourceRef,
@@ -19,21 +20,32 @@ export async function recordOutcome(
   status: EngineStatus,
 ): Promise<void> {
   updateSearchAttributes(status.phase, status.currentStep);
+  if (result.recorded) return;
+  const input = recordInputOf(ref, result, status);
+  if (!input) return;
+  try {
+    await recordRun(input);
+  } catch {
+    // Status and events are best-effort by design (DESIGN §1): nothing depends on them.
+  }
+}
+
+/** What recording `result` writes: the status when it changed, the operator's status, the Event; or nothing. */
+export function recordInputOf(
+  ref: ResourceRef,
+  result: Pick<RunResult, 'object' | 'outcome' | 'previousStatus' | 'operatorStatus'>,
+  status: EngineStatus,
+): RecordRunInput | undefined {
   const event = eventFor(result.outcome);
   const statusChanged = !sameStatus(result.previousStatus, status);
-  if (!statusChanged && !event && !result.operatorStatus) return;
-  const input: RecordRunInput = {
+  if (!statusChanged && !event && !result.operatorStatus) return undefined;
+  return {
     ref,
     uid: result.object?.uid ?? '',
     ...(statusChanged ? { status } : {}),
     ...(result.operatorStatus ? { operatorStatus: result.operatorStatus } : {}),
     ...(event ? { event } : {}),
   };
-  try {
-    await recordRun(input);
-  } catch {
-    // Status and events are best-effort by design (DESIGN §1): nothing depends on them.
-  }
 }
 
 /**
@@ -59,8 +71,9 @@ function updateSearchAttributes(phase: Phase, currentStep: string | undefined): 
 }
 
 function eventFor(outcome: RunOutcome): EventNote | undefined {
-  if (outcome.kind === 'modified') {
-    return { type: 'Normal', reason: 'StepApplied', message: `step ${outcome.step}: ${outcome.reason}` };
+  const applied = appliedStepOf(outcome);
+  if (applied) {
+    return { type: 'Normal', reason: 'StepApplied', message: `step ${applied.step}: ${applied.reason}` };
   }
   if (outcome.kind === 'failed') {
     const where = outcome.step ? `step ${outcome.step}: ` : '';

@@ -1,16 +1,22 @@
 import { ActivityFailure, ApplicationFailure, TemporalFailure } from '@temporalio/workflow';
 import type {
+  ConfirmedRun,
   EngineActivities,
+  EvaluatedRun,
+  Evaluation,
   ObjectVersion,
+  PreparedRun,
+  RecordRunInput,
   StepCall,
   StepCheck,
   WorkerSettings,
 } from '../core/activity-contract.js';
+import { confirmationOf } from '../core/confirmation.js';
 import type { RunOutcome, StepRecord } from '../core/outcome.js';
 import type { PlanDescriptor, PlanEntry, PlanPurpose, StepDescriptor } from '../core/plan-descriptor.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import type { EngineStatus } from '../core/status.js';
-import { applyStep, checkStep, prepareRun } from './step-calls.js';
+import { applyStep, checkStep, confirmRun, evaluateRun, prepareRun } from './step-calls.js';
 
 /** What one run produced, for the loop to record and decide on. */
 export interface RunResult {
@@ -26,6 +32,8 @@ export interface RunResult {
   readonly changedDuringRun: boolean;
   /** The operator's settings as the worker has them (only when the run is told to take them). */
   readonly settings?: WorkerSettings;
+  /** The confirming activity already wrote the run's status and Event: the workflow need not record them. */
+  readonly recorded?: boolean;
 }
 
 /** Where the run is, for the query and the UI. */
@@ -38,6 +46,18 @@ export interface RunOptions {
   readonly stepNamedChecks: boolean;
   /** Take the worker's settings: its API version for this run's calls, its loop config for the result. */
   readonly settingsFromWorker: boolean;
+  /**
+   * A run's reads in one local activity (`evaluateRun`), and after an apply the same reads again (`confirmRun`)
+   * to tell whether the resource has converged, instead of a separate confirming run.
+   */
+  readonly evaluateInOne: boolean;
+  /** Called right before the confirming reads are scheduled (changes signalled until then are in what they see). */
+  readonly onConfirming?: () => void;
+  /**
+   * What to record should the confirming reads find the resource converged (given that run's result), so that the
+   * confirming activity records it itself; `undefined`: the workflow records the run as usual.
+   */
+  readonly recordIfConverged?: (converged: RunResult) => RecordRunInput | undefined;
 }
 
 type Walk = Pick<RunResult, 'outcome' | 'steps' | 'operatorStatus' | 'changedDuringRun'>;
@@ -54,6 +74,7 @@ export async function executeRun(
   runStartedAt: string,
   options: RunOptions,
 ): Promise<RunResult> {
+  if (options.evaluateInOne) return await executeEvaluatedRun(ref, runNumber, runStartedAt, options);
   options.onStep('prepare');
   let prepared: Awaited<ReturnType<EngineActivities['prepareRun']>>;
   try {
@@ -61,6 +82,112 @@ export async function executeRun(
   } catch (error) {
     return { ...failure(error, undefined), purpose: 'reconcile', previousStatus: {} };
   }
+  if (prepared.kind !== 'ready') return notReady(prepared, options);
+  const object = {
+    uid: prepared.uid,
+    generation: prepared.generation,
+    resourceVersion: prepared.resourceVersion,
+  };
+  const settings = settingsOf(prepared, options);
+  const base = callBase(ref, object, prepared.plan.purpose, runNumber, runStartedAt, settings);
+  const walk = await walkPlan(prepared.plan, base, options);
+  return { ...walk, object, purpose: prepared.plan.purpose, previousStatus: prepared.status, ...settings };
+}
+
+/**
+ * A run whose reads are one local activity: `evaluateRun`; the walk goes on in the workflow only where the
+ * evaluation stopped (an apply, a wait) or could not settle a check; after a successful apply, `confirmRun`.
+ */
+async function executeEvaluatedRun(
+  ref: ResourceRef,
+  runNumber: number,
+  runStartedAt: string,
+  options: RunOptions,
+): Promise<RunResult> {
+  options.onStep('evaluate');
+  let evaluated: EvaluatedRun;
+  try {
+    evaluated = await evaluateRun(ref, runNumber, runStartedAt);
+  } catch (error) {
+    return { ...failure(error, undefined), purpose: 'reconcile', previousStatus: {} };
+  }
+  if (evaluated.kind !== 'ready') return notReady(evaluated, options);
+  const { evaluation, plan } = evaluated;
+  const object = {
+    uid: evaluated.uid,
+    generation: evaluated.generation,
+    resourceVersion: evaluated.resourceVersion,
+  };
+  const settings = settingsOf(evaluated, options);
+  const base = callBase(ref, object, plan.purpose, runNumber, runStartedAt, settings);
+  const steps: StepRecord[] = evaluation.passed.map((step) => ({ step, result: 'passed' }));
+  const walk = await walkPlan(plan, base, options, startOf(evaluation, plan, steps));
+  const resultOf = (w: Walk): RunResult => ({
+    ...w,
+    object,
+    purpose: plan.purpose,
+    previousStatus: evaluated.status,
+    ...settings,
+  });
+  return await confirmed(walk, base, options, resultOf);
+}
+
+/** Where the workflow's walk starts after an evaluation: its stop, the entry it left unsettled, or past the end. */
+function startOf(evaluation: Evaluation, plan: PlanDescriptor, steps: StepRecord[]): WalkStart {
+  const { stop, unsettled } = evaluation;
+  if (stop) {
+    const entry = plan.entries[stop.entry] as PlanEntry;
+    const step = stepsOf(entry).find((s) => s.name === stop.step) as StepDescriptor;
+    return { entry: stop.entry, input: stop.input, steps, stop: { check: stop.check, step } };
+  }
+  if (unsettled) return { entry: unsettled.entry, input: unsettled.input, steps };
+  return { entry: plan.entries.length, input: undefined, steps };
+}
+
+/**
+ * After a successful apply, the run's reads once more (see `confirmationOf`). When every step passes on the same
+ * object, the run's outcome is `converged`, with the step it `applied` — no separate run needs to say so — and the
+ * confirming activity records it (`recorded`). When the applied step now passes and a later one needs a fix, the
+ * outcome is `modified` and `progressed`. Anything else leaves the outcome `modified`.
+ */
+async function confirmed(
+  walk: Walk,
+  base: Omit<StepCall, 'step'>,
+  options: RunOptions,
+  resultOf: (walk: Walk) => RunResult,
+): Promise<RunResult> {
+  if (walk.outcome.kind !== 'modified' || walk.changedDuringRun) return resultOf(walk);
+  const { step, reason } = walk.outcome;
+  const converged = resultOf({ ...walk, outcome: { kind: 'converged', applied: { step, reason } } });
+  const recordIfConverged = options.recordIfConverged?.(converged);
+  options.onStep('confirm');
+  options.onConfirming?.();
+  let seen: ConfirmedRun;
+  try {
+    seen = await confirmRun({
+      ref: base.ref,
+      runNumber: base.runNumber,
+      runStartedAt: base.runStartedAt,
+      uid: base.object.uid,
+      step,
+      ...(recordIfConverged ? { recordIfConverged } : {}),
+    });
+  } catch (error) {
+    if (error instanceof TemporalFailure) return resultOf(walk);
+    throw error;
+  }
+  const confirmation = confirmationOf(seen, base.object.uid, step);
+  if (confirmation === 'converged') return { ...converged, recorded: seen.recorded === true };
+  if (confirmation === 'progressed')
+    return resultOf({ ...walk, outcome: { ...walk.outcome, progressed: true } });
+  return resultOf(walk);
+}
+
+/** The result of a run whose object is gone or whose spec is invalid. */
+function notReady(
+  prepared: Exclude<PreparedRun, { readonly kind: 'ready' }>,
+  options: RunOptions,
+): RunResult {
   if (prepared.kind === 'gone') {
     return {
       outcome: { kind: 'deleted' },
@@ -75,47 +202,63 @@ export async function executeRun(
     generation: prepared.generation,
     resourceVersion: prepared.resourceVersion,
   };
-  if (prepared.kind === 'invalid') {
-    const outcome: RunOutcome = {
-      kind: 'failed',
-      reason: prepared.message,
-      permanent: true,
-      errorType: 'InvalidSpec',
-    };
-    return {
-      outcome,
-      steps: [],
-      object,
-      purpose: 'reconcile',
-      previousStatus: prepared.status,
-      changedDuringRun: false,
-      ...settingsOf(prepared, options),
-    };
-  }
-  const settings = settingsOf(prepared, options);
-  const runRef = settings.settings ? { ...ref, version: settings.settings.version } : ref;
-  const base = {
-    ref: runRef,
-    object,
-    purpose: prepared.plan.purpose,
-    runNumber,
-    runStartedAt,
-    input: undefined,
+  const outcome: RunOutcome = {
+    kind: 'failed',
+    reason: prepared.message,
+    permanent: true,
+    errorType: 'InvalidSpec',
   };
-  const walk = await walkPlan(prepared.plan, base, options);
-  return { ...walk, object, purpose: prepared.plan.purpose, previousStatus: prepared.status, ...settings };
+  return {
+    outcome,
+    steps: [],
+    object,
+    purpose: 'reconcile',
+    previousStatus: prepared.status,
+    changedDuringRun: false,
+    ...settingsOf(prepared, options),
+  };
 }
+
+/** What every step call of a run shares. */
+function callBase(
+  ref: ResourceRef,
+  object: ObjectVersion,
+  purpose: PlanPurpose,
+  runNumber: number,
+  runStartedAt: string,
+  settings: { readonly settings?: WorkerSettings },
+): Omit<StepCall, 'step'> {
+  const runRef = settings.settings ? { ...ref, version: settings.settings.version } : ref;
+  return { ref: runRef, object, purpose, runNumber, runStartedAt, input: undefined };
+}
+
+/** Where a walk starts: an entry, the data it gets, the steps already passed, and maybe its verdict already. */
+interface WalkStart {
+  readonly entry: number;
+  readonly input: unknown;
+  readonly steps: readonly StepRecord[];
+  readonly stop?: { readonly check: StepCheck; readonly step: StepDescriptor };
+}
+
+const FROM_THE_START: WalkStart = { entry: 0, input: undefined, steps: [] };
 
 async function walkPlan(
   plan: PlanDescriptor,
   base: Omit<StepCall, 'step'>,
   options: RunOptions,
+  start: WalkStart = FROM_THE_START,
 ): Promise<Walk> {
-  const steps: StepRecord[] = [];
-  let data: unknown;
+  const steps: StepRecord[] = [...start.steps];
+  let data: unknown = start.input;
   let current: string | undefined;
   try {
-    for (const entry of plan.entries) {
+    const first = plan.entries[start.entry];
+    if (start.stop && first) {
+      current = start.stop.step.name;
+      options.onStep(current);
+      return await settle(first, start.stop.check, start.stop.step, { ...base, input: data }, steps);
+    }
+    for (const entry of plan.entries.slice(start.entry)) {
       current = entry.kind === 'step' ? entry.step.name : entry.name;
       options.onStep(current);
       const verdict = await checkEntry(entry, { ...base, input: data }, options.stepNamedChecks);
@@ -228,6 +371,10 @@ function failure(error: unknown, step: string | undefined): Walk {
   const errorType = permanent ? (cause.type ?? 'PermanentError') : 'RetriesExhausted';
   const outcome: RunOutcome = { kind: 'failed', reason, permanent, errorType, ...(step ? { step } : {}) };
   return { outcome, steps: [], changedDuringRun: false };
+}
+
+function stepsOf(entry: PlanEntry): readonly StepDescriptor[] {
+  return entry.kind === 'step' ? [entry.step] : entry.steps.map(({ step }) => step);
 }
 
 function reasonOf(outcome: RunOutcome): string {

@@ -6,8 +6,11 @@ import {
 } from '@temporalio/workflow';
 import {
   type AppliedFix,
+  type ConfirmedRun,
+  type ConfirmRunInput,
   checkActivityType,
   type EngineActivities,
+  type EvaluatedRun,
   type PreparedRun,
   type RecordRunInput,
   type StepCall,
@@ -59,6 +62,34 @@ export function prepareRun(ref: ResourceRef, runNumber: number): Promise<Prepare
   return local.prepareRun.executeWithOptions({ ...READ_POLICY, summary: `prepare run ${runNumber}` }, [
     { ref, runNumber },
   ]);
+}
+
+// A run's reads in one local activity: generous, but the activity hands unfinished checks back before it ends.
+const EVALUATE_POLICY: LocalActivityOptions = { ...READ_POLICY, startToCloseTimeout: '60 seconds' };
+
+/**
+ * A run's reads as one local activity, labelled "evaluate run N": reads the object, chooses the plan and runs the
+ * checks in order until one does not pass (see `Evaluation`).
+ */
+export function evaluateRun(
+  ref: ResourceRef,
+  runNumber: number,
+  runStartedAt: string,
+): Promise<EvaluatedRun> {
+  return local.evaluateRun.executeWithOptions({ ...EVALUATE_POLICY, summary: `evaluate run ${runNumber}` }, [
+    { ref, runNumber, runStartedAt },
+  ]);
+}
+
+/**
+ * The same reads after the run's apply, labelled "confirm run N": has the apply converged the resource? When it
+ * has, the activity writes `input.recordIfConverged` itself.
+ */
+export function confirmRun(input: ConfirmRunInput): Promise<ConfirmedRun> {
+  return local.confirmRun.executeWithOptions(
+    { ...EVALUATE_POLICY, summary: `confirm run ${input.runNumber}` },
+    [input],
+  );
 }
 
 /** Runs a step's check as the local activity `check <step>` (or `checkStep` unless `stepNamed`), labelled the same. */

@@ -123,6 +123,17 @@ describe('the staircase command', () => {
     expect(noKind.code).toBe(2);
   });
 
+  it('refuses bad tuning flags naming the knob', async () => {
+    const worker = await staircase(['worker', ...WEBSITE, '--max-cached-workflows', 'lots']);
+    expect(worker.code).toBe(2);
+    expect(worker.stderr).toContain('invalid worker tuning: maxCachedWorkflows');
+    const pollers = await staircase(['worker', ...WEBSITE], 60_000, { STAIRCASE_WORKFLOW_TASK_POLLERS: '1' });
+    expect(pollers.stderr).toContain('workflowTaskPollers');
+    const watcher = await staircase(['watcher', ...WEBSITE, '--max-in-flight', '0']);
+    expect(watcher.stderr).toContain('maxInFlight');
+    expect(watcher.code).not.toBe(0);
+  });
+
   it('asks for --operator where a command needs an operator, and explains a module without a default export', async () => {
     const missing =
       'staircase: give --operator MODULE: a module whose default export is defineOperator(...)\n';
@@ -345,10 +356,9 @@ describe('staircase worker with --otlp-endpoint', () => {
     await exited;
     const spans = bodies.join('\n');
     expect(spans).toContain('"name":"HandleSignal:changed"');
-    expect(spans).toContain('"name":"StartActivity:prepareRun"');
-    // Step activities are named by type (`checkStep`) or, where the step shows in the timeline, `check <step>`.
-    expect(spans).toMatch(/"name":"StartActivity:check(Step| ensure-a)"/);
-    expect(spans).toMatch(/"name":"StartActivity:apply(Step| ensure-a)"/);
+    // A run's reads, its apply, and the reads that confirm it.
+    for (const activity of ['evaluateRun', 'applyStep', 'confirmRun'])
+      expect(spans).toContain(`"name":"StartActivity:${activity}"`);
     expect(spans).toContain('staircase-stack');
   });
 });

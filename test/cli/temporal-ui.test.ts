@@ -107,13 +107,16 @@ describe('the Temporal UI of a running staircase dev', () => {
     for (const site of ['blog', 'shop']) await seen(page, `websites.example.staircase.dev/default/${site}`);
     if (UPDATE_SCREENSHOTS) await page.screenshot({ path: listScreenshot });
 
-    // One resource's history. The timeline names each check by its step, and the timer after each run carries the
-    // run's verdict; the compact event list shows the same labels.
+    // One resource's history. The timeline labels each run's reads and the reads confirming its apply, and the timer
+    // after each run carries the run's verdict step by step; the compact event list shows the same labels.
     await page.getByText(BLOG).first().click();
-    await seen(page, 'check configmap');
-    await seen(page, 'check dns-record');
+    await seen(page, 'evaluate run 1');
+    await seen(page, 'confirm run 1');
     await seen(page, /run \d+ modified at ✎ configmap \(.+\) after ✓ staircase:add-finalizer/);
-    await seen(page, /run \d+ converged: ✓ staircase:add-finalizer ✓ configmap ✓ deployment ✓ service/);
+    await seen(
+      page,
+      /run \d+ converged at ✎ \S+ \(.+\) after ✓ staircase:add-finalizer ✓ configmap ✓ deployment/,
+    );
     await page.getByRole('button', { name: 'Compact' }).click();
     await seen(page, 'apply dns-record');
     if (UPDATE_SCREENSHOTS) {

@@ -25,7 +25,7 @@ describe('run outcomes', () => {
     await patchSpec(ref, { gate: 'open' });
     await engine.signal(ref, 'spec changed');
     const done = await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
-    expect(done.runNumber).toBe(3); // waiting, modified (ensure-x), converged
+    expect(done.runNumber).toBe(2); // waiting, then converged by its own apply (ensure-x)
     expect(conditionOf(await readObject(ref), 'Ready')).toMatchObject({
       status: 'True',
       observedGeneration: 2,

@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { inject, onTestFinished } from 'vitest';
+import { expect, inject, onTestFinished } from 'vitest';
 import type { LoopTarget } from '../../src/client/reconcile-client.js';
 import { type ResourceRef, workflowIdFor } from '../../src/core/resource-ref.js';
 import type { Condition, EngineStatus } from '../../src/core/status.js';
@@ -77,10 +77,18 @@ export async function startEngine(
     taskQueue: options.taskQueue ?? uniqueTaskQueue('engine'),
     ...(options.kube ? { workerKube: options.kube } : {}),
   });
-  onTestFinished(() => kit.stop());
   const seen = new Set<string>();
-  if (process.env.STAIRCASE_RECORD_HISTORIES === '1')
-    onTestFinished((test) => recordHistories(kit, seen, test.task.name));
+  let recorded = false;
+  // Histories are saved before the engine stops (a test may stop one engine and start another).
+  const stop = async () => {
+    if (!recorded && process.env.STAIRCASE_RECORD_HISTORIES === '1') {
+      recorded = true;
+      await recordHistories(kit, seen, testName);
+    }
+    await kit.stop();
+  };
+  const testName = expect.getState().currentTestName?.split(' > ').at(-1) ?? 'unnamed';
+  onTestFinished(() => stop());
   return {
     client: kit.client,
     target: kit.target,
@@ -92,14 +100,17 @@ export async function startEngine(
     },
     waitFor: (ref, predicate, timeoutMs = 30_000) =>
       kit.waitUntil(ref, 'to reach the awaited state', predicate, { timeoutMs }),
-    stop: () => kit.stop(),
+    stop,
   };
 }
 
 /** Where recorded histories live; `npm run histories:record` refreshes them. */
 export const HISTORIES_DIR = new URL('../histories/', import.meta.url).pathname;
 
-/** Saves the current run's history of each workflow as `test/histories/<test>--<resource>.json`. */
+/** The engine revision new recordings are made with (its newest workflow patch). */
+const RECORDING_REVISION = 'loop-2';
+
+/** Saves the current run's history of each workflow as `test/histories/<test>--<resource>--<revision>.json`. */
 async function recordHistories(
   kit: OperatorTest<ResourceKind>,
   workflowIds: ReadonlySet<string>,
@@ -112,7 +123,8 @@ async function recordHistories(
       .replace(/^-|-$/g, '')
       .slice(0, 80);
   for (const workflowId of workflowIds) {
-    const file = `${slug(testName)}--${slug(workflowId.split('/').at(-1) ?? workflowId)}`;
+    // Named for the engine revision that recorded it, so that recording again never overwrites an older history.
+    const file = `${slug(testName)}--${slug(workflowId.split('/').at(-1) ?? workflowId)}--${RECORDING_REVISION}`;
     await recordHistory(kit.client, workflowId, HISTORIES_DIR, file);
   }
 }

@@ -27,7 +27,7 @@ export async function historyEvents(client: Client, workflowId: string): Promise
 }
 
 /**
- * Splits a workflow's history into runs: a run starts with the `prepare run N` local activity. Lists each run's
+ * Splits a workflow's history into runs: a run starts with the `prepare run N` (or `evaluate run N`) local activity. Lists each run's
  * applies and local activities.
  */
 export async function runsInHistory(client: Client, workflowId: string): Promise<RunInHistory[]> {
@@ -35,7 +35,7 @@ export async function runsInHistory(client: Client, workflowId: string): Promise
   for (const event of await historyEvents(client, workflowId)) {
     const summary = summaryOf(event);
     if (event.eventType === EventType.EVENT_TYPE_MARKER_RECORDED) {
-      if (summary.startsWith('prepare run')) runs.push({ applies: [], localActivities: [] });
+      if (/^(prepare|evaluate) run/.test(summary)) runs.push({ applies: [], localActivities: [] });
       runs.at(-1)?.localActivities.push(summary);
     }
     if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) runs.at(-1)?.applies.push(summary);

@@ -14,6 +14,7 @@ import {
   type ObjectSeen,
   objectChange,
   planWake,
+  spread,
   timerLength,
   wakeFromPlan,
 } from '../../src/core/loop.js';
@@ -123,6 +124,24 @@ describe('the planned run across continue-as-new', () => {
     const wake = { delayMs, wakeOnChange: false, flapping: true };
     const planned = planWake(wake, 1_000_000 + delayMs);
     expect(wakeFromPlan(planned, 1_000_000 + elapsedMs)).toEqual({ ...wake, delayMs: leftMs });
+  });
+});
+
+describe('resyncs spread across loops', () => {
+  it('takes up to 10 % off the interval, the same for the same seed', () => {
+    const delays = Array.from({ length: 200 }, (_, i) => spread(60_000, `loop-${i}#1`));
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(54_000);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(60_000);
+    expect(new Set(delays).size).toBeGreaterThan(150);
+    expect(spread(60_000, 'loop-7#3')).toBe(spread(60_000, 'loop-7#3'));
+  });
+
+  it('caps a wait at maxWaitMs, or at the resync interval for loops started without it', () => {
+    const waiting = { kind: 'waiting', step: 'gate', reason: 'closed' } as const;
+    const config = { ...DEFAULT_LOOP_CONFIG, resyncIntervalMs: 1_800_000, maxWaitMs: 300_000 };
+    expect(nextWake(waiting, INITIAL_LOOP_STATE, config).delayMs).toBe(300_000);
+    const { maxWaitMs: _absent, ...older } = config;
+    expect(nextWake(waiting, INITIAL_LOOP_STATE, older).delayMs).toBe(1_800_000);
   });
 });
 

@@ -5,7 +5,12 @@ import { defineResourceKind } from '../../src/operator/resource-kind.js';
 import { parseWatcherConfig } from '../../src/watcher/config.js';
 import { collectionPath } from '../../src/watcher/kube-paths.js';
 import { OWNER_LABEL, OWNER_NAMESPACE_LABEL, ownerOf } from '../../src/watcher/owners.js';
-import { relevantChange } from '../../src/watcher/predicates.js';
+import {
+  CREATED_REASON,
+  lastWrittenBy,
+  primaryChange,
+  relevantChange,
+} from '../../src/watcher/predicates.js';
 import { SignalQueue, type SignalSender, signalDueAt } from '../../src/watcher/signal-queue.js';
 
 const App = defineResourceKind({
@@ -65,6 +70,56 @@ describe('relevantChange', () => {
     expect(
       relevantChange(meta({}), meta({ annotations: { a: 'b' } }), { labels: true, annotations: true }),
     ).toBe('annotations changed');
+  });
+});
+
+describe('lastWrittenBy: the engine’s own writes to owned objects', () => {
+  const entry = (manager: string, time: string) => ({ manager, operation: 'Apply', time: new Date(time) });
+  const object = (...managedFields: ReturnType<typeof entry>[]) => ({
+    metadata: { name: 'c', managedFields },
+  });
+  const me = 'staircase-greeting';
+
+  it.each([
+    ['created by the engine alone', [entry(me, '2026-01-01T00:00:01Z')], true],
+    [
+      'the engine wrote last',
+      [entry('kubectl', '2026-01-01T00:00:01Z'), entry(me, '2026-01-01T00:00:02Z')],
+      true,
+    ],
+    [
+      'someone wrote after the engine',
+      [entry(me, '2026-01-01T00:00:01Z'), entry('kubectl', '2026-01-01T00:00:02Z')],
+      false,
+    ],
+    [
+      'a tie within the second is not the engine’s',
+      [entry(me, '2026-01-01T00:00:01Z'), entry('kcm', '2026-01-01T00:00:01Z')],
+      false,
+    ],
+    ['never written by the engine', [entry('kubectl', '2026-01-01T00:00:01Z')], false],
+    ['no managed fields', [], false],
+  ])('%s', (_, fields, expected) => {
+    expect(lastWrittenBy(object(...fields), me)).toBe(expected);
+  });
+});
+
+describe('primaryChange', () => {
+  const options = { labels: true, annotations: false, nowMs: Date.parse('2026-01-01T00:10:00Z') };
+  const at = (created: string) => ({
+    metadata: { name: 'a', uid: 'u', generation: 1, creationTimestamp: new Date(created) },
+  });
+
+  it('calls an object created within the last minute, seen for the first time, created (its loop is started)', () => {
+    expect(primaryChange('ADDED', undefined, at('2026-01-01T00:09:30Z'), options)).toBe(CREATED_REASON);
+    expect(primaryChange('ADDED', undefined, at('2026-01-01T00:01:00Z'), options)).toBe('added');
+  });
+
+  it('compares an object a relist reports again like an update: unchanged, it signals nothing', () => {
+    const seen = at('2026-01-01T00:01:00Z');
+    expect(primaryChange('ADDED', seen, seen, options)).toBeUndefined();
+    const edited = { metadata: { ...seen.metadata, generation: 2 } };
+    expect(primaryChange('ADDED', seen, edited, options)).toBe('generation 1 → 2');
   });
 });
 

@@ -14,7 +14,11 @@ ${operatorHelp(29)}
   --kubeconfig FILE          (KUBECONFIG) in-cluster service account when absent
   --namespaces a,b           (STAIRCASE_WATCH_NAMESPACES) default: all namespaces
   --label-selector SELECTOR  (STAIRCASE_LABEL_SELECTOR)
-  --debounce-ms N            changes within N ms become one signal (default 200)
+  --debounce-ms N            a resource's first change is signalled at once; changes within N ms after a
+                             signal become one more (default 200)
+  --max-in-flight N          signals in flight at once (default 64)
+  --max-signals-per-second N (default 500)
+  --relist-interval-ms N     list every kind afresh this often; only changed objects are signalled (default 600000)
   --task-queue NAME          (STAIRCASE_TASK_QUEUE) default: the operator's; one operator only
   --lease-namespace NS       (STAIRCASE_LEASE_NAMESPACE) default: default
   --lease-duration-ms N      (default 15000)   --lease-retry-ms N (default 2000)
@@ -30,6 +34,9 @@ const FLAGS = {
   namespaces: { type: 'string' },
   'label-selector': { type: 'string' },
   'debounce-ms': { type: 'string' },
+  'max-in-flight': { type: 'string' },
+  'max-signals-per-second': { type: 'string' },
+  'relist-interval-ms': { type: 'string' },
   'task-queue': { type: 'string' },
   'lease-namespace': { type: 'string' },
   'lease-duration-ms': { type: 'string' },
@@ -54,6 +61,9 @@ function configFrom(
       namespaces: namespaces ? namespaces.split(',').filter(Boolean) : undefined,
       labelSelector: text('label-selector', 'STAIRCASE_LABEL_SELECTOR'),
       debounceMs: num(text('debounce-ms')),
+      maxInFlight: num(text('max-in-flight')),
+      maxSignalsPerSecond: num(text('max-signals-per-second')),
+      relistIntervalMs: num(text('relist-interval-ms')),
       leaderElection: defined({
         enabled: values['no-leader-election'] ? false : undefined,
         namespace: text('lease-namespace', 'STAIRCASE_LEASE_NAMESPACE'),

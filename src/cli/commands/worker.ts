@@ -4,6 +4,7 @@ import { Runtime } from '@temporalio/worker';
 import { Registry } from 'prom-client';
 import { startOperatorRuntime } from '../../runtime/operator-runtime.js';
 import { startHealthServer } from '../../watcher/http-server.js';
+import { type WorkerTuning, WorkerTuningSchema, workerOptionsOf } from '../../worker/tuning.js';
 import { kubeConfigFrom, temporalSettings } from '../connections.js';
 import { UsageError } from '../errors.js';
 import { loadOperators, operatorHelp, operatorPaths, taskQueueFlag } from '../load-operator.js';
@@ -20,6 +21,13 @@ ${operatorHelp(24)}
   --metrics-port PORT   (STAIRCASE_METRICS_PORT) serve the Temporal SDK's Prometheus metrics on 0.0.0.0:PORT
   --otlp-endpoint URL   (OTEL_EXPORTER_OTLP_ENDPOINT) export OpenTelemetry traces over OTLP/HTTP to URL/v1/traces
   --health-port PORT    (STAIRCASE_HEALTH_PORT) /healthz, and /readyz: 200 once the workers poll Temporal
+Tuning, per operator's worker (docs/performance.md says what each trades):
+  --max-cached-workflows N              (STAIRCASE_MAX_CACHED_WORKFLOWS) loops kept in memory, default 300
+  --max-concurrent-workflow-tasks N     (STAIRCASE_MAX_CONCURRENT_WORKFLOW_TASKS) default 40
+  --max-concurrent-activities N         (STAIRCASE_MAX_CONCURRENT_ACTIVITIES) applies at once, default 100
+  --max-concurrent-local-activities N   (STAIRCASE_MAX_CONCURRENT_LOCAL_ACTIVITIES) checks at once, default 100
+  --workflow-task-pollers N             (STAIRCASE_WORKFLOW_TASK_POLLERS) default 4
+  --activity-task-pollers N             (STAIRCASE_ACTIVITY_TASK_POLLERS) default 2
 Started before Temporal is up, the worker waits for it (one line per attempt on stderr) instead of exiting.
 
 ${TEMPORAL_HELP}`;
@@ -42,6 +50,25 @@ function serveHealth(port: number, ready: () => boolean) {
   return startHealthServer({ live: () => true, ready, registry: new Registry() }, '0.0.0.0', port);
 }
 
+const TUNING_FLAGS = {
+  'max-cached-workflows': 'maxCachedWorkflows',
+  'max-concurrent-workflow-tasks': 'maxConcurrentWorkflowTasks',
+  'max-concurrent-activities': 'maxConcurrentActivities',
+  'max-concurrent-local-activities': 'maxConcurrentLocalActivities',
+  'workflow-task-pollers': 'workflowTaskPollers',
+  'activity-task-pollers': 'activityTaskPollers',
+} as const;
+
+/** The worker tuning from flags, then `STAIRCASE_<FLAG>` variables, then the defaults. */
+function tuningFrom(values: Record<string, unknown>, env: NodeJS.ProcessEnv): WorkerTuning {
+  const given = Object.entries(TUNING_FLAGS).flatMap(([flag, key]) => {
+    const variable = `STAIRCASE_${flag.replaceAll('-', '_').toUpperCase()}`;
+    const text = typeof values[flag] === 'string' ? values[flag] : env[variable];
+    return text === undefined ? [] : [[key, Number(text)]];
+  });
+  return validated('worker tuning', () => WorkerTuningSchema.parse(Object.fromEntries(given)));
+}
+
 /** `staircase worker`: the production worker. */
 export const workerCommand = {
   summary: 'run the engine worker (workflows and activities) for production',
@@ -53,12 +80,14 @@ export const workerCommand = {
       'metrics-port': { type: 'string' },
       'otlp-endpoint': { type: 'string' },
       'health-port': { type: 'string' },
+      ...Object.fromEntries(Object.keys(TUNING_FLAGS).map((flag) => [flag, { type: 'string' }] as const)),
     } as const;
     const parsed = parseFlags(argv, { ...flags, ...TEMPORAL_FLAGS }, HELP);
     if (!parsed) return 0;
     const { values } = parsed;
     const env = process.env;
     const settings = validated('Temporal settings', () => temporalSettings(values, env));
+    const tuning = workerOptionsOf(tuningFrom(values, env));
     const metricsPort = portOf('metrics-port', values['metrics-port'] ?? env.STAIRCASE_METRICS_PORT);
     const healthPort = portOf('health-port', values['health-port'] ?? env.STAIRCASE_HEALTH_PORT);
     if (metricsPort)
@@ -80,6 +109,7 @@ export const workerCommand = {
       ...(taskQueueOf ? { taskQueueOf } : {}),
       worker: {
         ...tracing,
+        tuning,
         // A bundle made at image build time (scripts/bundle-workflows.ts) spares bundling at start-up.
         ...(env.STAIRCASE_WORKFLOW_BUNDLE
           ? { workflowBundle: { codePath: env.STAIRCASE_WORKFLOW_BUNDLE } }

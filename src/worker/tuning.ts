@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+const count = (max: number) => z.number().int().min(1).max(max);
+
+/**
+ * A worker's tuning knobs, validated once at the entry point. Each operator's worker gets these limits of its own
+ * (two operators in one process: twice the cache and the slots).
+ */
+export const WorkerTuningSchema = z.object({
+  /**
+   * Loops kept in memory between runs (about 0.5–1 MB each). A loop not cached replays its history (a few dozen
+   * events) on its next run: more CPU, less memory. 0 caches nothing.
+   */
+  maxCachedWorkflows: z.number().int().min(0).max(100_000).default(300),
+  /** Workflow tasks (run decisions) processed at once. */
+  maxConcurrentWorkflowTasks: count(1_000).min(2).default(40),
+  /** Applies (activities) running at once. */
+  maxConcurrentActivities: count(10_000).default(100),
+  /** Checks and reads (local activities) running at once. */
+  maxConcurrentLocalActivities: count(10_000).default(100),
+  /** Long polls for workflow tasks kept open (at least 2 with a cache: sticky and normal queues). */
+  workflowTaskPollers: count(100).min(2).default(4),
+  /** Long polls for activity tasks kept open. */
+  activityTaskPollers: count(100).default(2),
+});
+
+/** Validated worker tuning; see {@link WorkerTuningSchema} for what each knob trades. */
+export type WorkerTuning = z.output<typeof WorkerTuningSchema>;
+
+/** The defaults of every knob. */
+export const DEFAULT_WORKER_TUNING: WorkerTuning = WorkerTuningSchema.parse({});
+
+/** The Temporal `WorkerOptions` of a tuning. */
+export function workerOptionsOf(tuning: WorkerTuning) {
+  return {
+    maxCachedWorkflows: tuning.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks,
+    maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivities,
+    maxConcurrentLocalActivityExecutions: tuning.maxConcurrentLocalActivities,
+    maxConcurrentWorkflowTaskPolls: Math.min(tuning.workflowTaskPollers, tuning.maxConcurrentWorkflowTasks),
+    maxConcurrentActivityTaskPolls: tuning.activityTaskPollers,
+  };
+}

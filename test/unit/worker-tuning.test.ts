@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_WORKER_TUNING, WorkerTuningSchema, workerOptionsOf } from '../../src/worker/tuning.js';
+
+describe('worker tuning', () => {
+  it('bounds the workflow cache by default, whatever the heap', () => {
+    expect(workerOptionsOf(DEFAULT_WORKER_TUNING)).toEqual({
+      maxCachedWorkflows: 300,
+      maxConcurrentWorkflowTaskExecutions: 40,
+      maxConcurrentActivityTaskExecutions: 100,
+      maxConcurrentLocalActivityExecutions: 100,
+      maxConcurrentWorkflowTaskPolls: 4,
+      maxConcurrentActivityTaskPolls: 2,
+    });
+  });
+
+  it('never polls for more workflow tasks than it may process', () => {
+    const tuning = WorkerTuningSchema.parse({ maxConcurrentWorkflowTasks: 3, workflowTaskPollers: 10 });
+    expect(workerOptionsOf(tuning).maxConcurrentWorkflowTaskPolls).toBe(3);
+  });
+
+  it('refuses what the SDK would refuse, naming the knob', () => {
+    expect(() => WorkerTuningSchema.parse({ workflowTaskPollers: 1 })).toThrow(/workflowTaskPollers/);
+    expect(() => WorkerTuningSchema.parse({ maxCachedWorkflows: -1 })).toThrow(/maxCachedWorkflows/);
+    expect(WorkerTuningSchema.parse({ maxCachedWorkflows: 0 }).maxCachedWorkflows).toBe(0);
+  });
+});
