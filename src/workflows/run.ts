@@ -15,6 +15,7 @@ import { confirmationOf } from '../core/confirmation.js';
 import type { RunOutcome, StepRecord } from '../core/outcome.js';
 import type { PlanDescriptor, PlanEntry, PlanPurpose, StepDescriptor } from '../core/plan-descriptor.js';
 import type { ResourceRef } from '../core/resource-ref.js';
+import { stepMark } from '../core/run-summary.js';
 import type { EngineStatus } from '../core/status.js';
 import { applyStep, checkStep, confirmRun, evaluateRun, prepareRun } from './step-calls.js';
 
@@ -164,14 +165,15 @@ async function confirmed(
   options.onConfirming?.();
   let seen: ConfirmedRun;
   try {
-    seen = await confirmRun({
+    const input = {
       ref: base.ref,
       runNumber: base.runNumber,
       runStartedAt: base.runStartedAt,
       uid: base.object.uid,
       step,
       ...(recordIfConverged ? { recordIfConverged } : {}),
-    });
+    };
+    seen = await confirmRun(input, stepMark({ step, result: 'fixed', reason }));
   } catch (error) {
     if (error instanceof TemporalFailure) return resultOf(walk);
     throw error;

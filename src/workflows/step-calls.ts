@@ -82,12 +82,13 @@ export function evaluateRun(
 }
 
 /**
- * The same reads after the run's apply, labelled "confirm run N": has the apply converged the resource? When it
+ * The same reads after the run's apply, labelled "confirm run N after ✎ <step> (<what the apply said>)", so the
+ * timeline shows every apply even when no timer follows the run: has the apply converged the resource? When it
  * has, the activity writes `input.recordIfConverged` itself.
  */
-export function confirmRun(input: ConfirmRunInput): Promise<ConfirmedRun> {
+export function confirmRun(input: ConfirmRunInput, applied: string): Promise<ConfirmedRun> {
   return local.confirmRun.executeWithOptions(
-    { ...EVALUATE_POLICY, summary: `confirm run ${input.runNumber}` },
+    { ...EVALUATE_POLICY, summary: `confirm run ${input.runNumber} after ${applied}` },
     [input],
   );
 }

@@ -64,7 +64,7 @@ describe('the reconcile loop', () => {
     expect(runs[0]).toEqual({
       applies: ['apply ensure-a'],
       // The confirming reads found it converged and recorded the run themselves.
-      localActivities: ['evaluate run 1', 'confirm run 1'],
+      localActivities: ['evaluate run 1', 'confirm run 1 after ✎ ensure-a (created ConfigMap seen-a)'],
     });
     const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
     expect(metadata.currentDetails).toMatch(

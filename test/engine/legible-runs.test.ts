@@ -25,7 +25,7 @@ describe('runs legible in the Temporal UI', () => {
       'evaluate run 1',
       'record run',
       'evaluate run 2',
-      'confirm run 2',
+      'confirm run 2 after ✎ ensure-a (created ConfigMap legible-a)',
     ]);
 
     // Each run's verdict, step by step, is the label of the timer the loop sleeps on after it. (A converged loop's

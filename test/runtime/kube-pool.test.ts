@@ -1,5 +1,4 @@
-import { connect, createServer, type Socket } from 'node:net';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   closePooledConnections,
@@ -7,42 +6,7 @@ import {
   pooledDispatcherCount,
 } from '../../src/runtime/kube-pool.js';
 import { adminKubeConfig } from '../support/kube.js';
-
-/** The admin kubeconfig through a loopback TCP relay that counts the connections clients open. */
-async function countingRelay(): Promise<{ kube: KubeConfig; connections: () => number }> {
-  const admin = adminKubeConfig();
-  const target = new URL(admin.getCurrentCluster()?.server ?? '');
-  let connections = 0;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    connections += 1;
-    const upstream = connect(Number(target.port), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  const port = (server.address() as { port: number }).port;
-  const kube = new KubeConfig();
-  kube.loadFromOptions({
-    clusters: admin.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${port}` })),
-    users: admin.users,
-    contexts: admin.contexts,
-    currentContext: admin.currentContext,
-  });
-  return { kube, connections: () => connections };
-}
+import { startRelay } from '../support/relay.js';
 
 async function listNamespacesFiveTimes(kube: KubeConfig): Promise<void> {
   const core = kube.makeApiClient(CoreV1Api);
@@ -51,7 +15,7 @@ async function listNamespacesFiveTimes(kube: KubeConfig): Promise<void> {
 
 describe('poolConnections', () => {
   it('sends one client’s calls, one after the other, over one connection', async () => {
-    const relay = await countingRelay();
+    const relay = await startRelay();
     const kube = poolConnections(relay.kube);
     onTestFinished(() => closePooledConnections(kube));
     await listNamespacesFiveTimes(kube);
@@ -62,7 +26,7 @@ describe('poolConnections', () => {
   });
 
   it('is needed: client-node 2.0.1 alone opens a connection per call (drop the pool once this fails)', async () => {
-    const relay = await countingRelay();
+    const relay = await startRelay();
     await listNamespacesFiveTimes(relay.kube);
     expect(relay.connections()).toBe(5);
   });

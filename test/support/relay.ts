@@ -11,6 +11,8 @@ export interface Relay {
   freeze(): void;
   /** Drops the frozen connections (clients see them fail) and relays new ones again. */
   thaw(): void;
+  /** How many connections clients have opened through the relay so far. */
+  connections(): number;
 }
 
 /** Starts a relay to the test run's API server; closed when the test finishes. */
@@ -18,8 +20,10 @@ export async function startRelay(): Promise<Relay> {
   const admin = adminKubeConfig();
   const target = new URL(admin.getCurrentCluster()?.server ?? '');
   let frozen = false;
+  let connections = 0;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
+    connections += 1;
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
     client.on('error', () => {});
@@ -47,6 +51,7 @@ export async function startRelay(): Promise<Relay> {
   });
   return {
     kube,
+    connections: () => connections,
     freeze() {
       frozen = true;
       for (const socket of sockets) {

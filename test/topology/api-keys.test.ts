@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { Greeting } from '../../examples/greeting/operator.js';
 import { freePort } from '../../src/devenv/ports.js';
 import { TokenIssuer } from '../../src/devenv/token-issuer.js';
 import { startCliWatcher, startCliWorker } from '../support/cli-process.js';
 import { createResource, engineBundle, installKind } from '../support/engine.js';
-import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
+import { readyGreetings as readyCount } from '../support/greetings.js';
+import { createTestNamespace } from '../support/kube.js';
 import { type ApiKeyTemporal, startApiKeyTemporal } from '../support/production-temporal.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
 
@@ -49,17 +49,6 @@ function serverFlags(): string[] {
     '--tls-server-name',
     clientTls.serverName,
   ];
-}
-
-async function readyCount(namespace: string): Promise<number> {
-  const api = adminKubeConfig().makeApiClient(CustomObjectsApi);
-  const { group, version, plural } = Greeting;
-  const list = (await api.listNamespacedCustomObject({ group, version, namespace, plural })) as {
-    items: { status?: { conditions?: { type: string; status: string }[] } }[];
-  };
-  return list.items.filter((item) =>
-    item.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-  ).length;
 }
 
 describe('API keys: the Temporal server with its JWT authorizer, worker and watcher processes with a key', () => {

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CustomObjectsApi } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished, vi } from 'vitest';
 import { Greeting } from '../../examples/greeting/operator.js';
@@ -14,7 +13,8 @@ import { freePort } from '../../src/devenv/ports.js';
 import { appliedSteps, assertEngineGuarantees, runsInHistory } from '../../src/testing/index.js';
 import { leadersAmong, startCliWatcher, startCliWorker } from '../support/cli-process.js';
 import { createResource, engineBundle, installKind } from '../support/engine.js';
-import { adminKubeConfig, createTestNamespace, uniqueName } from '../support/kube.js';
+import { readyGreetings as readyCount } from '../support/greetings.js';
+import { createTestNamespace, uniqueName } from '../support/kube.js';
 import {
   type ProductionTemporal,
   startProductionTemporal,
@@ -68,17 +68,6 @@ async function inBatches<T, R>(
   for (let i = 0; i < items.length; i += width)
     results.push(...(await Promise.all(items.slice(i, i + width).map(task))));
   return results;
-}
-
-async function readyCount(namespace: string): Promise<number> {
-  const api = adminKubeConfig().makeApiClient(CustomObjectsApi);
-  const { group, version, plural } = Greeting;
-  const list = (await api.listNamespacedCustomObject({ group, version, namespace, plural })) as {
-    items: { status?: { conditions?: { type: string; status: string }[] } }[];
-  };
-  return list.items.filter((item) =>
-    item.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-  ).length;
 }
 
 describe('the production topology: Temporal server on PostgreSQL with mTLS, worker and watcher processes', () => {

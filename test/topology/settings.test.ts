@@ -34,13 +34,11 @@ async function kustomize(overlay: string): Promise<Manifest[]> {
   return parseAllDocuments(stdout).map((doc) => doc.toJSON() as Manifest);
 }
 
-const sampleConfig = () =>
+/** A server configuration as the devenv writes it, for the given services (and API-key checking when `auth`). */
+const configFor = (services: readonly string[], auth?: { keySourceUri: string }) =>
   temporalServerConfig({
     ports: Object.fromEntries(
-      ['frontend', 'history', 'matching', 'worker'].map((s, i) => [
-        s,
-        { grpc: 7233 + i, membership: 6933 + i },
-      ]),
+      services.map((s, i) => [s, { grpc: 7233 + i, membership: 6933 + i }]),
     ) as Parameters<typeof temporalServerConfig>[0]['ports'],
     postgres: { host: '127.0.0.1', port: 5432, user: 'temporal' },
     tls: {
@@ -52,7 +50,11 @@ const sampleConfig = () =>
       systemWorkerKeyFile: 'worker.key',
     },
     dynamicConfigFile: 'dynamic.yaml',
-  }) as {
+    ...(auth ? { auth } : {}),
+  });
+
+const sampleConfig = () =>
+  configFor(['frontend', 'history', 'matching', 'worker']) as {
     persistence: { datastores: Record<string, { sql: { pluginName: string } }> };
     global: { tls: { frontend: { server: { requireClientAuth: boolean; clientCaFiles: string[] } } } };
   };
@@ -80,24 +82,8 @@ describe('the deployment files use the settings the production-topology test run
   });
 
   it('the Temporal server with API keys: TLS without client certificates, the default JWT claim mapper and authorizer, and an internal frontend for its own system worker', () => {
-    const config = temporalServerConfig({
-      ports: Object.fromEntries(
-        ['frontend', 'history', 'matching', 'worker', 'internal-frontend'].map((s, i) => [
-          s,
-          { grpc: 7233 + i, membership: 6933 + i },
-        ]),
-      ) as Parameters<typeof temporalServerConfig>[0]['ports'],
-      postgres: { host: '127.0.0.1', port: 5432, user: 'temporal' },
-      tls: {
-        serverCertFile: 'server.crt',
-        serverKeyFile: 'server.key',
-        caFile: 'ca.crt',
-        serverName: 'localhost',
-        systemWorkerCertFile: 'worker.crt',
-        systemWorkerKeyFile: 'worker.key',
-      },
-      dynamicConfigFile: 'dynamic.yaml',
-      auth: { keySourceUri: 'http://127.0.0.1:9999/jwks.json' },
+    const config = configFor(['frontend', 'history', 'matching', 'worker', 'internal-frontend'], {
+      keySourceUri: 'http://127.0.0.1:9999/jwks.json',
     }) as {
       global: { tls: { frontend: { server: { requireClientAuth: boolean } } }; authorization: unknown };
       services: Record<string, unknown>;
