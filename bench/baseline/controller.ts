@@ -82,12 +82,12 @@ async function runController(clients: GreetingClients, namespace: string, worker
 }
 
 async function runFloor(clients: GreetingClients, namespace: string, count: number) {
-  // A signal handler alone does not keep Node running: hold the event loop open until the signal.
-  const holding = setInterval(() => {}, 60_000);
+  // A signal handler alone does not keep Node running: hold the event loop open until the signal, and after the
+  // writes until the bench stops it, so that its CPU time can still be read from /proc.
+  setInterval(() => {}, 60_000);
   const go = new Promise((resolve) => process.once('SIGUSR1', resolve));
   process.stdout.write('ready\n');
   await go;
-  clearInterval(holding);
   const now = new Date().toISOString();
   await forEachLimited(count, CREATE_CONCURRENCY, async (index) => {
     const greeting = await createGreeting(clients, namespace, greetingName(index));
