@@ -53,7 +53,7 @@ const noteOperator = defineOperator({
 describe('history per run', () => {
   beforeAll(() => installKind(Stack));
 
-  it('keeps a new resource whose plan needs one apply within 16 events, through the watcher, converged in its first run', async () => {
+  it('keeps a new resource whose plan needs one apply within 16 events (10 besides two workflow tasks), through the watcher, converged in its first run', async () => {
     const kit = await startOperatorTest({
       operator: noteOperator,
       servers: testServers(),
@@ -76,7 +76,11 @@ describe('history per run', () => {
     console.log(`[budget] a new resource: ${cost.length} events: ${kindsOf(cost).join(' ')}`);
     // Started, not signalled; the engine's own ConfigMap came back as an event but not as a signal.
     expect(kindsOf(cost)).not.toContain('WORKFLOW_EXECUTION_SIGNALED');
-    expect(cost.length).toBeLessThanOrEqual(16);
+    // Two workflow tasks (six events) when nothing is slow; a loaded machine may add one, when Temporal completes a
+    // task early while a local activity is still running. The engine's own share is counted apart.
+    const engineEvents = kindsOf(cost).filter((kind) => !kind.startsWith('WORKFLOW_TASK_'));
+    expect(engineEvents.length).toBeLessThanOrEqual(10);
+    expect(cost.length).toBeLessThanOrEqual(16 + 3);
   });
 
   it('keeps an idle resync run within 8 events', async () => {
