@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { access, chown, constants, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,6 +7,7 @@ import type { BinarySources } from './binary-sources.js';
 import { PostgresNotFoundError, ServerSetupError } from './errors.js';
 import { type ManagedProcess, startProcess } from './managed-process.js';
 import { freePort } from './ports.js';
+import { isExecutable } from './resolve-binary.js';
 import { awaitReady } from './server-start.js';
 import type { Watchdog } from './watchdog.js';
 
@@ -146,13 +147,4 @@ async function unprivilegedUser(): Promise<{ uid: number; gid: number } | undefi
 function outputOf(error: unknown): string {
   const { stdout, stderr } = error as { stdout?: string; stderr?: string };
   return [stdout, stderr].filter(Boolean).join('\n') || String(error);
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -145,7 +145,8 @@ async function tryDownload(
   }
 }
 
-async function isExecutable(path: string): Promise<boolean> {
+/** True when `path` is a file this process may execute. */
+export async function isExecutable(path: string): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
     return true;
