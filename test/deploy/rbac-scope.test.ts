@@ -6,7 +6,6 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
-  type KubernetesObject,
   KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
@@ -20,6 +19,7 @@ import { Stack } from '../engine/fixtures/test-operator.js';
 import { installKind, startEngine } from '../support/engine.js';
 import {
   adminKubeConfig,
+  applyAsAdmin,
   createTestNamespace,
   serviceAccountKubeConfig,
   uniqueName,
@@ -42,18 +42,7 @@ async function rbacFromCli(args: readonly string[]): Promise<Record<string, unkn
   return stdout.split(/^---$/m).map((text) => parseYaml(text) as Record<string, unknown>);
 }
 
-async function apply(objects: readonly Record<string, unknown>[]): Promise<void> {
-  const api = KubernetesObjectApi.makeApiClient(adminKubeConfig());
-  for (const object of objects)
-    await api.patch(
-      object as KubernetesObject,
-      undefined,
-      undefined,
-      'staircase-test',
-      true,
-      PatchStrategy.ServerSideApply,
-    );
-}
+const apply = applyAsAdmin;
 
 async function createStack(namespace: string, name: string, labels: Record<string, string> = {}) {
   const custom = adminKubeConfig().makeApiClient(CustomObjectsApi);

@@ -1,26 +1,13 @@
-import { type KubernetesObject, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startDnsProvider } from '../../examples/website/dns-provider.js';
 import { Website } from '../../examples/website/kind.js';
 import { websiteOperator } from '../../examples/website/operator.js';
 import { type PolicyRule, rbacManifests } from '../../src/operator/rbac.js';
 import { conditionOf, createResource, installKind, readObject, startEngine } from '../support/engine.js';
-import { adminKubeConfig, createTestNamespace, kubeConfigFor, uniqueName } from '../support/kube.js';
+import { applyAsAdmin, createTestNamespace, kubeConfigFor, uniqueName } from '../support/kube.js';
 import { startTestWatcher } from '../support/watcher.js';
 
-async function apply(objects: readonly Record<string, unknown>[]): Promise<void> {
-  const api = KubernetesObjectApi.makeApiClient(adminKubeConfig());
-  for (const object of objects) {
-    await api.patch(
-      object as KubernetesObject,
-      undefined,
-      undefined,
-      'staircase-test',
-      true,
-      PatchStrategy.ServerSideApply,
-    );
-  }
-}
+const apply = applyAsAdmin;
 
 /** A kubeconfig that authenticates as the service account `name` in `namespace` (by client certificate). */
 function asServiceAccount(namespace: string, name: string) {

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+} from '@kubernetes/client-node';
 import { inject, onTestFinished } from 'vitest';
 import { mintKubeconfig } from '../../src/devenv/index.js';
 
@@ -58,4 +64,18 @@ export async function serviceAccountKubeConfig(namespace: string, name: string):
     currentContext: 'test',
   });
   return kubeConfig;
+}
+
+/** Server-side applies `objects` as the cluster admin (field manager `staircase-test`), one after the other. */
+export async function applyAsAdmin(objects: readonly Record<string, unknown>[]): Promise<void> {
+  const api = KubernetesObjectApi.makeApiClient(adminKubeConfig());
+  for (const object of objects)
+    await api.patch(
+      object as KubernetesObject,
+      undefined,
+      undefined,
+      'staircase-test',
+      true,
+      PatchStrategy.ServerSideApply,
+    );
 }
