@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
+  APPLY_ACTIVITY,
   type AppliedFix,
   CHECK_ACTIVITY,
   type ConfirmedRun,
@@ -40,11 +41,14 @@ export interface EngineActivityOptions<K extends ResourceKind> {
   readonly maxStepDataBytes?: number;
 }
 
-/** The engine's activities as a worker registers them: the typed ones, and `default` for step-named checks. */
+/** The engine's activities as a worker registers them: the typed ones, and `default` for step-named ones. */
 export type EngineActivityImplementations = EngineActivities &
   LookActivities & {
-    /** Serves the local activities `check <step>` (see `CHECK_ACTIVITY`); refuses any other unknown type. */
-    default(...args: unknown[]): Promise<StepCheck>;
+    /**
+     * Serves the local activities `check <step>` and `apply <step>` (see `CHECK_ACTIVITY`, `APPLY_ACTIVITY`);
+     * refuses any other unknown type.
+     */
+    default(...args: unknown[]): Promise<StepCheck | AppliedFix>;
   };
 
 /**
@@ -56,20 +60,22 @@ export function createEngineActivities<K extends ResourceKind>(
 ): EngineActivityImplementations {
   const engine = engineActivities(options);
   const look = createLookActivities(options.operator as OperatorDefinition, options.kube);
-  return { ...engine, ...look, default: stepNamedChecks(engine) };
+  return { ...engine, ...look, default: stepNamedActivities(engine) };
 }
 
-/** The `default` activity: a check scheduled under its step's name runs as `checkStep`. */
-function stepNamedChecks(engine: EngineActivities): EngineActivityImplementations['default'] {
+/**
+ * The `default` activity: a check scheduled under its step's name runs as `checkStep`, an apply as `applyStep`.
+ */
+function stepNamedActivities(engine: EngineActivities): EngineActivityImplementations['default'] {
   return async (...args: unknown[]) => {
     const type = Context.current().info.activityType;
-    if (!type.startsWith(CHECK_ACTIVITY.prefix)) {
-      throw ApplicationFailure.nonRetryable(
-        `no activity of type ${type} on this worker`,
-        'UnknownActivityType',
-      );
-    }
-    return engine.checkStep(args[0] as StepCall);
+    if (type.startsWith(CHECK_ACTIVITY.prefix)) return engine.checkStep(args[0] as StepCall);
+    if (type.startsWith(APPLY_ACTIVITY.prefix))
+      return engine.applyStep(args[0] as StepCall & { readonly fix: unknown });
+    throw ApplicationFailure.nonRetryable(
+      `no activity of type ${type} on this worker`,
+      'UnknownActivityType',
+    );
   };
 }
 
@@ -213,10 +219,16 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
 
     async confirmRun(input: ConfirmRunInput): Promise<ConfirmedRun> {
       const seen = await evaluate(input);
-      const { recordIfConverged } = input;
-      if (!recordIfConverged || confirmationOf(seen, input.uid, input.step) !== 'converged') return seen;
+      const confirmation = confirmationOf(seen, input.uid, input.step);
+      const toRecord =
+        confirmation === 'converged'
+          ? input.recordIfConverged
+          : confirmation === 'progressed'
+            ? input.recordIfProgressed
+            : undefined;
+      if (!toRecord) return seen;
       // Best-effort, as a run's record always is: the workflow records the run itself when this did not.
-      const recorded = await record(recordIfConverged).then(
+      const recorded = await record(toRecord).then(
         () => true,
         () => false,
       );

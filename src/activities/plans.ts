@@ -139,6 +139,7 @@ function mergePolicy(
     (policy, override) => ({
       startToCloseTimeoutMs: override?.timeoutMs ?? policy.startToCloseTimeoutMs,
       retry: { ...policy.retry, ...override?.retry },
+      ...((override?.longRunning ?? policy.longRunning) ? { longRunning: true as const } : {}),
     }),
     base,
   );

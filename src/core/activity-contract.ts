@@ -17,8 +17,8 @@ export interface EngineActivities {
    */
   evaluateRun(input: EvaluateRunInput): Promise<EvaluatedRun>;
   /**
-   * The same reads after the run's apply, to tell whether the resource has converged ({@link evaluateRun}); when it
-   * has, writes `recordIfConverged` too (sparing the run its own record).
+   * The same reads after the run's apply, to tell whether the resource has converged or progressed
+   * ({@link evaluateRun}); then writes what the run records in that case too (sparing the run its own record).
    */
   confirmRun(input: ConfirmRunInput): Promise<ConfirmedRun>;
   /** Runs one step's read-only check. */
@@ -65,6 +65,23 @@ export function isCheckActivityType(type: string): boolean {
   return type === CHECK_ACTIVITY.legacy || type.startsWith(CHECK_ACTIVITY.prefix);
 }
 
+/**
+ * Activity types of step applies. An apply runs as the local activity `apply <step>` (served, like checks, by the
+ * worker's `default` activity) unless its step is `longRunning`; then, and in histories recorded before applies
+ * were local, it is the regular activity `applyStep`.
+ */
+export const APPLY_ACTIVITY = {
+  /** The regular activity type: long-running applies, and every apply of older histories. */
+  regular: 'applyStep',
+  /** Local applies: `apply <step>`. */
+  prefix: 'apply ',
+} as const;
+
+/** The activity type of `step`'s local apply: `apply configmap`. */
+export function applyActivityType(step: string): string {
+  return `${APPLY_ACTIVITY.prefix}${step}`;
+}
+
 /** Input of {@link EngineActivities.prepareRun}. */
 export interface PrepareRunInput {
   readonly ref: ResourceRef;
@@ -84,6 +101,8 @@ export interface ConfirmRunInput extends EvaluateRunInput {
   readonly step: string;
   /** What the run records when its apply converged the resource; written by the confirming activity itself. */
   readonly recordIfConverged?: RecordRunInput;
+  /** What the run records when its apply let the next step's turn come (`progressed`); written the same way. */
+  readonly recordIfProgressed?: RecordRunInput;
 }
 
 /** What the confirming reads found, and whether they recorded the run (status and event written). */

@@ -16,6 +16,11 @@ export interface RetrySpec {
 export interface ActivityPolicy {
   readonly startToCloseTimeoutMs: number;
   readonly retry: RetrySpec;
+  /**
+   * Applies only: run as a regular, heartbeated activity (its own task; after a worker dies, retried elsewhere once
+   * its heartbeats stop) instead of a local activity. Absent: local.
+   */
+  readonly longRunning?: true;
 }
 
 /** One step as the workflow sees it. */

@@ -61,6 +61,13 @@ export interface ApplyResult<K extends ResourceKind> {
 export interface StepPolicy {
   readonly timeoutMs?: number;
   readonly retry?: Partial<RetrySpec>;
+  /**
+   * Applies only. By default an apply runs as a local activity in the run's workflow task: one history event, no
+   * task of its own, and after a worker dies the next worker evaluates the run afresh. An apply that may run for
+   * minutes (a slow cloud call) should say `longRunning: true`: it then runs as a regular activity the worker
+   * heartbeats for, retried on another worker within 10 s of a crash, and it costs five more history events.
+   */
+  readonly longRunning?: boolean;
 }
 
 /**

@@ -34,6 +34,19 @@ export class ReplayFailedError extends Error {
   }
 }
 
+/** A history could not be recorded: its current execution has not completed a workflow task to replay. */
+export class HistoryNotReplayableError extends Error {
+  override readonly name = 'HistoryNotReplayableError';
+  constructor(
+    readonly workflowId: string,
+    readonly waitedMs: number,
+  ) {
+    super(
+      `${workflowId}: its current execution completed no workflow task within ${waitedMs} ms (it has just started or continued as new): nothing to replay yet`,
+    );
+  }
+}
+
 /** The test servers could not be found or started; the message says how to get them. */
 export class TestServersUnavailableError extends Error {
   override readonly name = 'TestServersUnavailableError';

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import {
+  APPLY_ACTIVITY,
   CHECK_ACTIVITY,
   type EvaluatedRun,
   isCheckActivityType,
@@ -47,6 +48,11 @@ interface Decoded {
   readonly runs: RunInHistory[];
   /** Flattened step names of the current run's plan, in check order. */
   pending: string[];
+  /**
+   * The current run's confirming reads, when they may be the next run's: a run that follows a progressed one at
+   * once starts from them, so an apply or a check after them, with no reads of its own first, begins that run.
+   */
+  carried: EvaluatedRun | undefined;
 }
 
 /**
@@ -67,7 +73,7 @@ export async function runsInHistory(client: Client, workflowId: string): Promise
     runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
     if (!runId) break;
   }
-  const decoded: Decoded = { runs: [], pending: [] };
+  const decoded: Decoded = { runs: [], pending: [], carried: undefined };
   const decode = decoder(client.options.loadedDataConverter);
   for (const event of executions.flat()) await readEvent(decoded, event, decode);
   return decoded.runs;
@@ -90,22 +96,39 @@ async function readMarker(decoded: Decoded, event: HistoryEvent, decode: Decode)
   if (type === 'prepareRun') startRun(decoded, await decode<PreparedRun>(result));
   if (type === 'evaluateRun') readEvaluation(decoded, await decode<EvaluatedRun>(result));
   if (type === 'confirmRun') readConfirmation(decoded, await decode<EvaluatedRun>(result));
-  if (isCheckActivityType(type)) recordCheck(decoded, type, await decode<StepCheck>(result));
+  if (isCheckActivityType(type)) {
+    startCarriedRun(decoded);
+    recordCheck(decoded, type, await decode<StepCheck>(result));
+  }
+  if (type.startsWith(APPLY_ACTIVITY.prefix)) recordApply(decoded, type.slice(APPLY_ACTIVITY.prefix.length));
 }
 
-/** A scheduled `applyStep`: the step's apply ran in the current run. */
+/** A scheduled `applyStep` (a long-running apply, or any apply of older histories) ran in the current run. */
 async function readScheduled(decoded: Decoded, event: HistoryEvent, decode: Decode): Promise<void> {
   const attributes = event.activityTaskScheduledEventAttributes;
-  if (attributes?.activityType?.name !== 'applyStep') return;
+  if (attributes?.activityType?.name !== APPLY_ACTIVITY.regular) return;
   const call = await decode<StepCall>(attributes.input?.payloads?.[0]);
+  if (call) recordApply(decoded, call.step);
+}
+
+/** The step's apply ran in the current run (a local apply's marker, whether it succeeded or failed). */
+function recordApply(decoded: Decoded, name: string): void {
+  startCarriedRun(decoded);
   const run = decoded.runs.at(-1);
-  if (!run || !call) return;
-  (run.applies as string[]).push(call.step);
-  const step = run.steps.findLast((s) => s.name === call.step);
+  if (!run) return;
+  (run.applies as string[]).push(name);
+  const step = run.steps.findLast((s) => s.name === name);
   if (step) (step as { applied: boolean }).applied = true;
 }
 
+/** An apply or check right after confirming reads: a new run began from those reads. */
+function startCarriedRun(decoded: Decoded): void {
+  const carried = decoded.carried;
+  if (carried) readEvaluation(decoded, carried);
+}
+
 function startRun(decoded: Decoded, prepared: PreparedRun | undefined): void {
+  decoded.carried = undefined;
   const runNumber = decoded.runs.length + 1;
   if (prepared?.kind === 'ready') {
     decoded.runs.push({ runNumber, purpose: prepared.plan.purpose, steps: [], applies: [] });
@@ -145,6 +168,7 @@ function readConfirmation(decoded: Decoded, evaluated: EvaluatedRun | undefined)
   if (!run) return;
   const evaluation = evaluated?.kind === 'ready' ? evaluated.evaluation : undefined;
   run.confirmed = evaluation !== undefined && !evaluation.stop && !evaluation.unsettled;
+  if (evaluation?.stop || evaluation?.unsettled) decoded.carried = evaluated;
 }
 
 function recordCheck(decoded: Decoded, type: string, check: StepCheck | undefined): void {

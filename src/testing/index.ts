@@ -8,6 +8,7 @@
 export { engineBundle } from './bundle.js';
 export {
   EngineGuaranteeError,
+  HistoryNotReplayableError,
   ReplayFailedError,
   ResourceWaitTimeoutError,
   TestServersUnavailableError,

@@ -6,7 +6,7 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { Worker } from '@temporalio/worker';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { engineWorkflowsPath } from '../worker/create-worker.js';
-import { ReplayFailedError } from './errors.js';
+import { HistoryNotReplayableError, ReplayFailedError } from './errors.js';
 
 /** The outcome of replaying one history file. */
 export interface ReplayResult {
@@ -15,9 +15,16 @@ export interface ReplayResult {
   readonly error?: string;
 }
 
+/** How long {@link recordHistory} waits for an execution that has just started to complete a workflow task. */
+const FIRST_TASK_WAIT_MS = 10_000;
+
 /**
  * Saves the current execution's history of `workflowId` as `<dir>/<file>.json` (the Temporal UI's and CLI's JSON
  * format) and returns the path. Commit these files and replay them in CI with {@link assertHistoriesReplay}.
+ *
+ * An execution that has just started (or continued as new) is waited for until it completed a workflow task, since
+ * a history without one has nothing to replay.
+ * @throws {HistoryNotReplayableError} when none completed within 10 s.
  */
 export async function recordHistory(
   client: Client,
@@ -27,9 +34,19 @@ export async function recordHistory(
 ): Promise<string> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${file}.json`);
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await replayableHistory(client, workflowId);
   await writeFile(path, `${historyToJSON(history)}\n`);
   return path;
+}
+
+async function replayableHistory(client: Client, workflowId: string) {
+  const deadline = Date.now() + FIRST_TASK_WAIT_MS;
+  for (;;) {
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    if (history.events?.some((event) => event.workflowTaskCompletedEventAttributes)) return history;
+    if (Date.now() > deadline) throw new HistoryNotReplayableError(workflowId, FIRST_TASK_WAIT_MS);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Options of {@link replayHistories} and {@link assertHistoriesReplay}. */

@@ -10,6 +10,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { EvaluatedRun } from '../core/activity-contract.js';
 import {
   actOnChange,
   afterRun,
@@ -25,7 +26,8 @@ import {
   type WakeDecision,
   wakeFromPlan,
 } from '../core/loop.js';
-import type { RunReport } from '../core/outcome.js';
+import type { RunOutcome, RunReport } from '../core/outcome.js';
+import type { Phase } from '../core/phase.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { runSummary } from '../core/run-summary.js';
 import { SEARCH_ATTRIBUTES } from '../core/search-attributes.js';
@@ -40,7 +42,7 @@ import {
 } from './contract.js';
 import { describeLoop, detailsMarkdown } from './describe.js';
 import { observeObject } from './observe.js';
-import { recordDeleted, recordInputOf, recordOutcome } from './record.js';
+import { recordDeleted, recordInputOf, recordOutcome, updateSearchAttributes } from './record.js';
 import { executeRun, type RunResult } from './run.js';
 import { STEP_NAMED_CHECKS_PATCH } from './step-calls.js';
 
@@ -59,12 +61,14 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunRepor
     if (loop.due()) {
       const report = await loop.runOnce();
       if (report.outcome.kind === 'deleted') {
+        loop.publishAttributes();
         recordDeleted();
         await condition(allHandlersFinished);
         return report;
       }
     } else if (!loop.patches.idleLooks) continue;
     if (loop.historyFull()) {
+      loop.publishAttributes();
       await condition(allHandlersFinished);
       return await continueAsNew<typeof reconcileWorkflow>(loop.continuation());
     }
@@ -83,7 +87,11 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunRepor
  * - "reconcile now" answers with a run that started after the request (a request during a run gets the next run);
  * - a run's reads are one local activity (`evaluate run N`), and after an apply the same reads again
  *   (`confirm run N`) say whether the resource converged, instead of a separate confirming run; the modifying
- *   streak of the flapping guard starts afresh with each generation; checks are named by step (no second marker).
+ *   streak of the flapping guard starts afresh with each generation; checks are named by step (no second marker);
+ * - applies are local activities (`apply <step>`) unless their step is long-running; a progressed run is recorded by
+ *   its confirming activity; the phase and step search attributes are set once before the loop waits, not after
+ *   every run (runs back to back in one workflow task would set them in the same task anyway); a run that follows
+ *   a progressed one at once starts from its confirming reads instead of reading the same state again.
  */
 export const LOOP_REVISION_2_PATCH = 'staircase-loop-2';
 
@@ -103,6 +111,8 @@ class ReconcileLoop {
   private startedRuns = 0;
   private currentStep: string | undefined;
   private running = false;
+  /** The last run progressed and the next is due at once: its confirming reads, and the changes count then. */
+  private carried: { readonly reads: EvaluatedRun; readonly changes: number } | undefined;
   // Asked before any command of the first run, so their markers never fall inside a run.
   private readonly revision2 = patched(LOOP_REVISION_2_PATCH);
   // Loops of the second revision name their checks by step anyway: one marker, not two.
@@ -113,7 +123,12 @@ class ReconcileLoop {
     settingsFromWorker: this.revision2,
     reconcileNowAfterRequest: this.revision2,
     evaluateInOne: this.revision2,
+    localApplies: this.revision2,
+    deferAttributes: this.revision2,
+    carryReads: this.revision2,
   };
+  /** Phase and step to publish as search attributes before the loop next waits (behind the same patch). */
+  private attributes: { readonly phase: Phase; readonly step: string | undefined } | undefined;
   /** Loop timing: the worker's, from the last run (behind {@link LOOP_REVISION_2_PATCH}), else the input's. */
   private config: LoopConfig;
   /** The resource, at the API version the worker serves (behind the same patch). */
@@ -193,10 +208,17 @@ class ReconcileLoop {
     return !this.state.paused && this.wake.wakeOnChange && this.state.pendingChange;
   }
 
+  /** Sets the search attributes of the last run's phase and step, if not done yet. */
+  publishAttributes(): void {
+    if (this.attributes) updateSearchAttributes(this.attributes.phase, this.attributes.step);
+    this.attributes = undefined;
+  }
+
   /** Sleeps until a run is due: a change, a "reconcile now", a resume, or the planned time. */
   async sleepUntilDue(): Promise<void> {
     setCurrentDetails(detailsMarkdown(this.state, this.wake, this.ref));
     if (this.state.paused) {
+      this.publishAttributes();
       await condition(() => !this.state.paused || this.requestedRuns > 0 || this.idleWake());
       const changed = this.state.paused && this.requestedRuns === 0 && this.state.pendingChange;
       if (changed && this.patches.idleLooks) await this.look('paused');
@@ -209,6 +231,7 @@ class ReconcileLoop {
     // The timer is labelled with the last run's verdict: the timeline then reads run by run.
     const last = this.state.lastReport;
     const summary = last ? runSummary(last, this.wake) : 'waiting for the first run';
+    this.publishAttributes();
     const woken = await condition(() => this.due() || this.state.paused, delayMs, { summary });
     // The planned time came: that run is due even without a change.
     if (!woken) this.state = { ...this.state, pendingChange: true };
@@ -265,17 +288,22 @@ class ReconcileLoop {
     const startedAt = new Date().toISOString();
     const { nextRunAt: _planned, ...rest } = this.state;
     this.state = { ...rest, pendingChange: false };
+    // The confirming reads of the run before are this run's only if nothing was signalled since.
+    const carried = this.carried?.changes === this.changes ? this.carried.reads : undefined;
+    this.carried = undefined;
     const result = await executeRun(this.ref, runNumber, startedAt, {
+      ...(carried ? { evaluated: carried } : {}),
       onStep: (step) => {
         this.currentStep = step;
       },
       stepNamedChecks: this.stepNamedChecks,
       settingsFromWorker: this.patches.settingsFromWorker,
       evaluateInOne: this.patches.evaluateInOne,
+      localApplies: this.patches.localApplies,
       onConfirming: () => {
         changesBeforeConfirm = this.changes;
       },
-      recordIfConverged: (converged) => this.recordIfConverged(converged, runNumber, startedAt),
+      recordFor: (result) => this.recordFor(result, runNumber, startedAt),
     });
     if (result.settings) {
       this.config = result.settings.loop;
@@ -291,8 +319,13 @@ class ReconcileLoop {
     this.wake = result.changedDuringRun
       ? { delayMs: 0, wakeOnChange: true, flapping: false }
       : nextWake(result.outcome, this.state, this.config, this.spreadSeed(runNumber));
-    // Progress (see `nextWake`): the next run is due now, without a timer.
-    if (this.wake.delayMs === 0 && !this.wake.flapping) this.state = { ...this.state, pendingChange: true };
+    // Progress (see `nextWake`): the next run is due now, without a timer, and starts from the confirming reads.
+    if (this.wake.delayMs === 0 && !this.wake.flapping) {
+      this.state = { ...this.state, pendingChange: true };
+      // Only when the confirming activity recorded the run: its reads then still show the object's status.
+      if (result.nextReads && result.recorded && this.patches.carryReads)
+        this.carried = { reads: result.nextReads, changes: this.changes };
+    }
     this.dueAt = Date.now() + this.wake.delayMs;
     await this.record(result, report, startedAt);
     recordRunMetrics(this.ref, result, Date.now() - Date.parse(startedAt));
@@ -313,7 +346,9 @@ class ReconcileLoop {
 
   private async record(result: RunResult, report: RunReport, startedAt: string): Promise<void> {
     if (!result.object) return;
-    await recordOutcome(this.ref, result, statusOf(result, report, this.wake, startedAt));
+    const status = statusOf(result, report, this.wake, startedAt);
+    if (this.patches.deferAttributes) this.attributes = { phase: status.phase, step: status.currentStep };
+    await recordOutcome(this.ref, result, status, this.patches.deferAttributes);
   }
 
   /** Spreads resyncs of loops started together (behind {@link LOOP_REVISION_2_PATCH}). */
@@ -322,18 +357,22 @@ class ReconcileLoop {
   }
 
   /**
-   * What this run would record were its apply to converge the resource (`converged`): the same status and Event
-   * the loop records after it, decided with the same state — or nothing when the flapping guard would trip (then
-   * the loop records as usual).
+   * What this run would record were its result `result` (converged or progressed, as the confirming reads may
+   * find): the same status and Event the loop records after it, decided with the same state — or nothing when the
+   * flapping guard would trip (then the loop records as usual). A progressed run writes no engine status: the run
+   * after it starts at once and writes its own, and its reads (the confirming ones) then still show the object's.
    */
-  private recordIfConverged(converged: RunResult, runNumber: number, startedAt: string) {
-    if (!converged.object) return undefined;
-    const report = reportOf(converged, runNumber, startedAt);
-    const state = nextState(this.state, report, converged, true);
-    const loop = converged.settings?.loop ?? this.config;
-    const wake = nextWake(converged.outcome, state, loop, this.spreadSeed(runNumber));
+  private recordFor(result: RunResult, runNumber: number, startedAt: string) {
+    if (!result.object) return undefined;
+    const report = reportOf(result, runNumber, startedAt);
+    const state = nextState(this.state, report, result, true);
+    const loop = result.settings?.loop ?? this.config;
+    const wake = nextWake(result.outcome, state, loop, this.spreadSeed(runNumber));
     if (wake.flapping) return undefined;
-    return recordInputOf(this.ref, converged, statusOf(converged, report, wake, startedAt));
+    const input = recordInputOf(this.ref, result, statusOf(result, report, wake, startedAt));
+    if (!input || !isProgressed(result.outcome)) return input;
+    const { status: _later, ...withoutStatus } = input;
+    return withoutStatus;
   }
 }
 
@@ -359,6 +398,10 @@ function recordRunMetrics(ref: ResourceRef, result: RunResult, durationMs: numbe
   metricMeter
     .createHistogram('staircase_run_duration', 'int', 'ms', 'Duration of a reconcile run')
     .record(durationMs, tags);
+}
+
+function isProgressed(outcome: RunOutcome): boolean {
+  return outcome.kind === 'modified' && outcome.progressed === true;
 }
 
 function reportOf(result: RunResult, runNumber: number, startedAt: string): RunReport {

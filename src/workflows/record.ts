@@ -11,15 +11,16 @@ import { recordRun } from './step-calls.js';
 
 /**
  * Records a run: status and event on the object (best-effort, skipped when nothing changed, or when the confirming
- * activity already wrote them) and the phase and step search attributes (only when they changed, to keep history
- * small).
+ * activity already wrote them) and, unless `deferAttributes`, the phase and step search attributes (only when they
+ * changed, to keep history small; deferred, the loop sets them with {@link updateSearchAttributes} before it waits).
  */
 export async function recordOutcome(
   ref: ResourceRef,
   result: RunResult,
   status: EngineStatus,
+  deferAttributes = false,
 ): Promise<void> {
-  updateSearchAttributes(status.phase, status.currentStep);
+  if (!deferAttributes) updateSearchAttributes(status.phase, status.currentStep);
   if (result.recorded) return;
   const input = recordInputOf(ref, result, status);
   if (!input) return;
@@ -59,7 +60,8 @@ export function recordDeleted(): void {
   if (patched(DELETED_PHASE_PATCH)) updateSearchAttributes('Deleted', undefined);
 }
 
-function updateSearchAttributes(phase: Phase, currentStep: string | undefined): void {
+/** Sets the phase and step search attributes, when they differ from the workflow's current ones. */
+export function updateSearchAttributes(phase: Phase, currentStep: string | undefined): void {
   const current = workflowInfo().typedSearchAttributes;
   const step = currentStep ?? '';
   const changes = [];

@@ -35,6 +35,11 @@ export interface RunResult {
   readonly settings?: WorkerSettings;
   /** The confirming activity already wrote the run's status and Event: the workflow need not record them. */
   readonly recorded?: boolean;
+  /**
+   * The confirming reads of a `progressed` run: they are the next run's reads, should that run start at once
+   * (see `RunOptions.evaluated`).
+   */
+  readonly nextReads?: EvaluatedRun;
 }
 
 /** Where the run is, for the query and the UI. */
@@ -52,13 +57,20 @@ export interface RunOptions {
    * to tell whether the resource has converged, instead of a separate confirming run.
    */
   readonly evaluateInOne: boolean;
+  /** Applies run as local activities unless their step is long-running (see `applyStep`). */
+  readonly localApplies: boolean;
+  /**
+   * The run's reads, already made: the confirming reads of the run before it, which progressed, when this run
+   * follows it at once with no change signalled in between. Spares a second read of the same state.
+   */
+  readonly evaluated?: EvaluatedRun;
   /** Called right before the confirming reads are scheduled (changes signalled until then are in what they see). */
   readonly onConfirming?: () => void;
   /**
-   * What to record should the confirming reads find the resource converged (given that run's result), so that the
-   * confirming activity records it itself; `undefined`: the workflow records the run as usual.
+   * What to record should the confirming reads find the resource converged or progressed (given that run's
+   * result), so that the confirming activity records it itself; `undefined`: the workflow records the run as usual.
    */
-  readonly recordIfConverged?: (converged: RunResult) => RecordRunInput | undefined;
+  readonly recordFor?: (result: RunResult) => RecordRunInput | undefined;
 }
 
 type Walk = Pick<RunResult, 'outcome' | 'steps' | 'operatorStatus' | 'changedDuringRun'>;
@@ -108,7 +120,7 @@ async function executeEvaluatedRun(
   options.onStep('evaluate');
   let evaluated: EvaluatedRun;
   try {
-    evaluated = await evaluateRun(ref, runNumber, runStartedAt);
+    evaluated = options.evaluated ?? (await evaluateRun(ref, runNumber, runStartedAt));
   } catch (error) {
     return { ...failure(error, undefined), purpose: 'reconcile', previousStatus: {} };
   }
@@ -160,7 +172,9 @@ async function confirmed(
   if (walk.outcome.kind !== 'modified' || walk.changedDuringRun) return resultOf(walk);
   const { step, reason } = walk.outcome;
   const converged = resultOf({ ...walk, outcome: { kind: 'converged', applied: { step, reason } } });
-  const recordIfConverged = options.recordIfConverged?.(converged);
+  const progressed = resultOf({ ...walk, outcome: { ...walk.outcome, progressed: true } });
+  const recordIfConverged = options.recordFor?.(converged);
+  const recordIfProgressed = options.recordFor?.(progressed);
   options.onStep('confirm');
   options.onConfirming?.();
   let seen: ConfirmedRun;
@@ -172,6 +186,7 @@ async function confirmed(
       uid: base.object.uid,
       step,
       ...(recordIfConverged ? { recordIfConverged } : {}),
+      ...(recordIfProgressed ? { recordIfProgressed } : {}),
     };
     seen = await confirmRun(input, stepMark({ step, result: 'fixed', reason }));
   } catch (error) {
@@ -181,8 +196,13 @@ async function confirmed(
   const confirmation = confirmationOf(seen, base.object.uid, step);
   if (confirmation === 'converged') return { ...converged, recorded: seen.recorded === true };
   if (confirmation === 'progressed')
-    return resultOf({ ...walk, outcome: { ...walk.outcome, progressed: true } });
+    return { ...progressed, recorded: seen.recorded === true, nextReads: withoutRecorded(seen) };
   return resultOf(walk);
+}
+
+function withoutRecorded(seen: ConfirmedRun): EvaluatedRun {
+  const { recorded: _recorded, ...reads } = seen;
+  return reads;
 }
 
 /** The result of a run whose object is gone or whose spec is invalid. */
@@ -258,7 +278,7 @@ async function walkPlan(
     if (start.stop && first) {
       current = start.stop.step.name;
       options.onStep(current);
-      return await settle(first, start.stop.check, start.stop.step, { ...base, input: data }, steps);
+      return await settle(first, start.stop.check, start.stop.step, { ...base, input: data }, steps, options);
     }
     for (const entry of plan.entries.slice(start.entry)) {
       current = entry.kind === 'step' ? entry.step.name : entry.name;
@@ -269,7 +289,7 @@ async function walkPlan(
         data = verdict.data;
         continue;
       }
-      return await settle(entry, verdict.check, verdict.step, { ...base, input: data }, steps);
+      return await settle(entry, verdict.check, verdict.step, { ...base, input: data }, steps, options);
     }
     return { outcome: { kind: 'converged' }, steps, changedDuringRun: false };
   } catch (error) {
@@ -315,6 +335,7 @@ async function settle(
   step: StepDescriptor,
   call: Omit<StepCall, 'step'>,
   steps: StepRecord[],
+  options: RunOptions,
 ): Promise<Walk> {
   const name = step.name;
   const stop = (outcome: RunOutcome, record: StepRecord, changedDuringRun = false): Walk => ({
@@ -346,7 +367,7 @@ async function settle(
         } as const;
         return stop(outcome, { step: name, result: 'failed', reason });
       }
-      const applied = await applyStep(step, { ...call, step: name }, check.fix);
+      const applied = await applyStep(step, { ...call, step: name }, check.fix, options.localApplies);
       if (applied.stale !== undefined) {
         const outcome = { kind: 'waiting', step: name, reason: applied.stale, delayMs: 0 } as const;
         return stop(outcome, { step: name, result: 'waiting', reason: applied.stale }, true);

@@ -6,6 +6,7 @@ import {
 } from '@temporalio/workflow';
 import {
   type AppliedFix,
+  applyActivityType,
   type ConfirmedRun,
   type ConfirmRunInput,
   checkActivityType,
@@ -30,11 +31,12 @@ const READ_POLICY: LocalActivityOptions = {
 };
 
 // Reads and checks are local activities: one marker event each instead of three events, which keeps a
-// converged run's history small. Applies are regular activities with their own durable retries.
+// converged run's history small. Applies are local too, unless their step is long-running (see `applyStep`).
 const local = proxyLocalActivities<EngineActivities>(READ_POLICY);
 const remote = proxyActivities<EngineActivities>({ startToCloseTimeout: '2 minutes' });
-// Any activity type: a check is scheduled as `check <step>` (see CHECK_ACTIVITY).
+// Any activity type: a check is scheduled as `check <step>` (see CHECK_ACTIVITY), an apply as `apply <step>`.
 const localByType = proxyLocalActivities<Record<string, EngineActivities['checkStep']>>(READ_POLICY);
+const localApplies = proxyLocalActivities<Record<string, EngineActivities['applyStep']>>(READ_POLICY);
 
 /**
  * Patch: checks run as local activities named by their step (`check configmap`, not `checkStep`), so the Temporal
@@ -84,7 +86,7 @@ export function evaluateRun(
 /**
  * The same reads after the run's apply, labelled "confirm run N after ✎ <step> (<what the apply said>)", so the
  * timeline shows every apply even when no timer follows the run: has the apply converged the resource? When it
- * has, the activity writes `input.recordIfConverged` itself.
+ * has (or has progressed), the activity writes `input.recordIfConverged` (`recordIfProgressed`) itself.
  */
 export function confirmRun(input: ConfirmRunInput, applied: string): Promise<ConfirmedRun> {
   return local.confirmRun.executeWithOptions(
@@ -109,10 +111,29 @@ export function checkStep(step: StepDescriptor, call: StepCall, stepNamed: boole
  */
 export const APPLY_HEARTBEAT_TIMEOUT_MS = 10_000;
 
-/** Runs a step's apply as a regular activity labelled "apply <step>", heartbeated (see {@link APPLY_HEARTBEAT_TIMEOUT_MS}). */
-export function applyStep(step: StepDescriptor, call: StepCall, fix: unknown): Promise<AppliedFix> {
-  const opts = { ...options(step.apply, `apply ${step.name}`), heartbeatTimeout: APPLY_HEARTBEAT_TIMEOUT_MS };
-  return remote.applyStep.executeWithOptions(opts, [{ ...call, fix }]);
+/**
+ * Runs a step's apply, labelled "apply <step>": as the local activity `apply <step>` when `local` (and the step is
+ * not `longRunning`), else as the regular activity `applyStep`, heartbeated (see {@link APPLY_HEARTBEAT_TIMEOUT_MS}).
+ *
+ * Caveats: a local apply keeps the workflow task open while it runs (the SDK heartbeats the task every few seconds,
+ * three history events each time), and a worker that dies during it leaves the run to be evaluated afresh by the
+ * next worker, after the workflow task times out.
+ */
+export function applyStep(
+  step: StepDescriptor,
+  call: StepCall,
+  fix: unknown,
+  local: boolean,
+): Promise<AppliedFix> {
+  const opts = options(step.apply, `apply ${step.name}`);
+  if (local && !step.apply.longRunning) {
+    const activity = localApplies[applyActivityType(step.name)];
+    if (!activity) throw new Error(`no activity proxy for step ${step.name}`);
+    return activity.executeWithOptions(opts, [{ ...call, fix }]);
+  }
+  return remote.applyStep.executeWithOptions({ ...opts, heartbeatTimeout: APPLY_HEARTBEAT_TIMEOUT_MS }, [
+    { ...call, fix },
+  ]);
 }
 
 /** Writes status and emits an event (local activity, few attempts: it is best-effort). */

@@ -357,7 +357,7 @@ describe('staircase worker with --otlp-endpoint', () => {
     const spans = bodies.join('\n');
     expect(spans).toContain('"name":"HandleSignal:changed"');
     // A run's reads, its apply, and the reads that confirm it.
-    for (const activity of ['evaluateRun', 'applyStep', 'confirmRun'])
+    for (const activity of ['evaluateRun', 'apply ensure-a', 'confirmRun'])
       expect(spans).toContain(`"name":"StartActivity:${activity}"`);
     expect(spans).toContain('staircase-stack');
   });

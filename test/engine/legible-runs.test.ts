@@ -20,11 +20,12 @@ describe('runs legible in the Temporal UI', () => {
 
     // The timeline labels a local activity by its summary: a run's reads, and the same reads after its apply.
     const reads = events.map(localActivityTypeOf).filter((type) => type !== '');
-    expect(reads).toEqual(['evaluateRun', 'recordRun', 'evaluateRun', 'confirmRun']);
+    expect(reads).toEqual(['evaluateRun', 'recordRun', 'evaluateRun', 'apply ensure-a', 'confirmRun']);
     expect(events.filter((e) => localActivityTypeOf(e) !== '').map(summaryOf)).toEqual([
       'evaluate run 1',
       'record run',
       'evaluate run 2',
+      'apply ensure-a',
       'confirm run 2 after ✎ ensure-a (created ConfigMap legible-a)',
     ]);
 

@@ -5,7 +5,7 @@ import { signalChange } from '../../src/client/reconcile-client.js';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
 import { resolveOptions } from '../../src/operator/operator.js';
 import { createResource, installKind, patchSpec, startEngine } from '../support/engine.js';
-import { historyEvents } from '../support/history.js';
+import { historyEvents, runsInHistory } from '../support/history.js';
 import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
 import { temporalClient, uniqueTaskQueue } from '../support/temporal.js';
 import { startWorkerProcess } from '../support/worker-process.js';
@@ -64,6 +64,41 @@ describe('a long apply', () => {
       .filter((a) => a !== undefined && a !== null);
     expect(starts.map((a) => a.attempt)).toEqual([2]);
     expect(String(starts[0]?.lastFailure?.timeoutFailureInfo?.timeoutType)).toMatch(/HEARTBEAT|^4$/);
+  });
+
+  it('run locally (the default), whose worker is killed, is evaluated afresh by another worker once the task times out', async () => {
+    const namespace = await createTestNamespace();
+    const taskQueue = uniqueTaskQueue('local-apply');
+    const doomed = await startWorkerProcess(taskQueue, operatorModule);
+    const client = await temporalClient();
+    const operator = longApplyOperator();
+    const ref = await createResource(LongApply, namespace, 'local', { value: 'v', mode: 'hang-local' });
+    await signalChange(client, ref, { taskQueue, config: resolveOptions(operator).loop }, 'created');
+    await vi.waitFor(
+      async () => expect(await mapData(namespace, mapName('local', 'started'))).toBeDefined(),
+      { timeout: 30_000, interval: 50 },
+    );
+    doomed.kill('SIGKILL');
+    const killedAt = Date.now();
+
+    const engine = await startEngine(operator, { taskQueue });
+    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged', 40_000);
+    const recoveredInMs = Date.now() - killedAt;
+    console.info(`converged ${(recoveredInMs / 1000).toFixed(1)} s after the worker was killed`);
+    // The dead worker's workflow task times out (10 s after its last heartbeat), then the next worker takes over.
+    expect(recoveredInMs).toBeLessThan(30_000);
+    expect((await mapData(namespace, mapName('local', 'value')))?.value).toBe('v');
+
+    // No activity task of its own: the apply is a marker of the surviving worker's run, one apply in that run.
+    const events = await historyEvents(client, workflowIdFor(ref));
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
+    const runs = await runsInHistory(client, workflowIdFor(ref));
+    expect(runs.map((run) => run.applies)).toEqual([['apply value']]);
+    expect(
+      events.some((e) =>
+        String(e.workflowTaskTimedOutEventAttributes?.timeoutType).match(/START_TO_CLOSE|^1$/),
+      ),
+    ).toBe(true);
   });
 
   it('that outlives its timeout sees its signal aborted, and its late write never lands', async () => {

@@ -6,7 +6,7 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 /** One run as seen in a workflow's history. */
 export interface RunInHistory {
-  /** Summaries of the `applyStep` activities scheduled in the run ("apply ensure-a"). */
+  /** Summaries of the applies in the run ("apply ensure-a"): local ones and scheduled `applyStep` activities. */
   readonly applies: string[];
   /** Summaries of the local activities the run recorded ("check gate", "record run"). */
   readonly localActivities: string[];
@@ -27,27 +27,42 @@ export async function historyEvents(client: Client, workflowId: string): Promise
 }
 
 /**
- * Splits a workflow's history into runs: a run starts with the `prepare run N` (or `evaluate run N`) local activity. Lists each run's
- * applies and local activities.
+ * Splits a workflow's history into runs: a run starts with the `prepare run N` (or `evaluate run N`) local activity,
+ * or — a run that follows a progressed one at once, from its confirming reads — with an apply or check right after
+ * the confirming reads. Lists each run's applies and local activities.
  */
 export async function runsInHistory(client: Client, workflowId: string): Promise<RunInHistory[]> {
   const runs: RunInHistory[] = [];
   for (const event of await historyEvents(client, workflowId)) {
     const summary = summaryOf(event);
     if (event.eventType === EventType.EVENT_TYPE_MARKER_RECORDED) {
-      if (/^(prepare|evaluate) run/.test(summary)) runs.push({ applies: [], localActivities: [] });
-      runs.at(-1)?.localActivities.push(summary);
+      const afterConfirm = /^confirm run/.test(runs.at(-1)?.localActivities.at(-1) ?? '');
+      if (/^(prepare|evaluate) run/.test(summary) || (afterConfirm && /^(apply|check) /.test(summary)))
+        runs.push({ applies: [], localActivities: [] });
+      if (/^apply /.test(summary)) runs.at(-1)?.applies.push(summary);
+      else runs.at(-1)?.localActivities.push(summary);
     }
     if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) runs.at(-1)?.applies.push(summary);
   }
   return runs;
 }
 
+/** What a local activity's marker says of it: its type (`evaluateRun`, `apply ensure-a`) and attempt. */
+export interface LocalActivityMarker {
+  readonly activity_type?: string;
+  readonly attempt?: number;
+}
+
+/** The marker data of a local activity; undefined for any other event. */
+export function localActivityMarkerOf(event: HistoryEvent): LocalActivityMarker | undefined {
+  if (event.eventType !== EventType.EVENT_TYPE_MARKER_RECORDED) return undefined;
+  const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+  return data ? (JSON.parse(decoder.decode(data)) as LocalActivityMarker) : undefined;
+}
+
 /** The activity type a local activity's marker records (`prepareRun`, `check gate`); '' for any other event. */
 export function localActivityTypeOf(event: HistoryEvent): string {
-  if (event.eventType !== EventType.EVENT_TYPE_MARKER_RECORDED) return '';
-  const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
-  return data ? ((JSON.parse(decoder.decode(data)) as { activity_type?: string }).activity_type ?? '') : '';
+  return localActivityMarkerOf(event)?.activity_type ?? '';
 }
 
 /** Summaries of the timers a workflow started, in order: the loop labels each with the last run's verdict. */
