@@ -126,7 +126,7 @@ function describeStep<K extends ResourceKind>(
   return {
     name: step.name,
     canApply: typeof step.apply === 'function',
-    check: mergePolicy(DEFAULT_POLICIES.check, options.checkPolicy, step.checkPolicy),
+    check: withoutLongRunning(mergePolicy(DEFAULT_POLICIES.check, options.checkPolicy, step.checkPolicy)),
     apply: mergePolicy(DEFAULT_POLICIES.apply, options.applyPolicy, step.applyPolicy),
   };
 }
@@ -143,4 +143,10 @@ function mergePolicy(
     }),
     base,
   );
+}
+
+/** `longRunning` is for applies: a check is always a local activity. */
+function withoutLongRunning(policy: ActivityPolicy): ActivityPolicy {
+  const { longRunning: _applies, ...check } = policy;
+  return check;
 }
