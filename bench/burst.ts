@@ -13,7 +13,7 @@ import {
   greetingName,
 } from './greetings.js';
 import { type HistoryFigures, historyFigures, terminateLoops } from './history.js';
-import { countsDelta, type WorkerCounts, workerCounts } from './metrics.js';
+import { countsDelta, untilWorkerQuiet, type WorkerCounts, workerCounts } from './metrics.js';
 import { editLatencies, percentile, ReadyWatch } from './observe.js';
 import { cpuDelta, cpuSnapshot, peakRssMb, resetPeak, type Watched } from './proc.js';
 import {
@@ -91,6 +91,8 @@ export async function runBurst(context: BurstContext, system: SystemName, n: num
     await writing;
     const lastReady = await ready.allReady(names, READY_TIMEOUT_MS(n));
     const burstMs = lastReady - t0;
+    // A run records Ready from inside its workflow task: let the last tasks complete before CPU is read.
+    if (started.metricsPort && countsBefore) await untilWorkerQuiet(started.metricsPort, countsBefore, n);
     const cpu = cpuDelta(before, cpuSnapshot(processes));
     const counts: WorkerCounts | undefined =
       started.metricsPort && countsBefore

@@ -35,21 +35,21 @@ export function total(
 /** Workflow tasks and loop runs counted by the worker so far. */
 export interface WorkerCounts {
   readonly workflowTasks: number;
-  /** Runs of resource loops: each starts with the `evaluateRun` local activity (`prepareRun` on older engines). */
+  /** Runs of resource loops, as the engine counts them (`staircase_runs`, every outcome). */
   readonly runs: number;
   readonly activities: number;
   readonly localActivities: number;
 }
 
+/** The engine's run counter, whatever prefix and suffix the exporter gives it. */
+const RUNS_METRIC = /^(temporal_)?staircase_runs(_total)?$/;
+
 export async function workerCounts(port: number): Promise<WorkerCounts> {
   const samples = await scrape(port);
   return {
     workflowTasks: total(samples, 'temporal_workflow_task_execution_latency_count'),
-    runs: ['evaluateRun', 'prepareRun']
-      .map((type) =>
-        total(samples, 'temporal_local_activity_execution_latency_count', { activity_type: type }),
-      )
-      .reduce((a, b) => a + b, 0),
+    // A run that follows a progressed one at once has no `evaluateRun` of its own: count the engine's own metric.
+    runs: samples.filter((s) => RUNS_METRIC.test(s.name)).reduce((sum, s) => sum + s.value, 0),
     activities: total(samples, 'temporal_activity_execution_latency_count'),
     localActivities: total(samples, 'temporal_local_activity_execution_latency_count'),
   };
@@ -62,4 +62,26 @@ export function countsDelta(before: WorkerCounts, after: WorkerCounts): WorkerCo
     activities: after.activities - before.activities,
     localActivities: after.localActivities - before.localActivities,
   };
+}
+
+/** How long {@link untilWorkerQuiet} waits at most, and how long the count must stand still. */
+const QUIET_TIMEOUT_MS = 30_000;
+const QUIET_FOR_MS = 600;
+
+/**
+ * Waits until the worker has completed at least `tasks` workflow tasks since `before` and then no more for a moment:
+ * the loops of a burst are asleep. Scrapes the worker only (no Temporal calls, which would cost the CPU measured).
+ */
+export async function untilWorkerQuiet(port: number, before: WorkerCounts, tasks: number): Promise<void> {
+  const deadline = Date.now() + QUIET_TIMEOUT_MS;
+  let last = -1;
+  let stillSince = Date.now();
+  while (Date.now() < deadline) {
+    const done = (await workerCounts(port)).workflowTasks - before.workflowTasks;
+    if (done !== last) {
+      last = done;
+      stillSince = Date.now();
+    } else if (done >= tasks && Date.now() - stillSince >= QUIET_FOR_MS) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -28,35 +28,41 @@ async function mapData(namespace: string, name: string): Promise<Record<string, 
   }
 }
 
+/**
+ * Creates `name` in `mode`, lets a worker process start its hanging apply, kills that worker, and lets an engine on
+ * the same task queue finish: how long that took after the kill, and the value the apply wrote.
+ */
+async function killWorkerDuringApply(name: string, mode: 'hang' | 'hang-local') {
+  const namespace = await createTestNamespace();
+  const taskQueue = uniqueTaskQueue(mode);
+  const doomed = await startWorkerProcess(taskQueue, operatorModule);
+  const client = await temporalClient();
+  const operator = longApplyOperator();
+  const ref = await createResource(LongApply, namespace, name, { value: 'v', mode });
+  await signalChange(client, ref, { taskQueue, config: resolveOptions(operator).loop }, 'created');
+  // The first attempt (default 2-minute timeout) has started and hangs: kill its worker.
+  await vi.waitFor(async () => expect(await mapData(namespace, mapName(name, 'started'))).toBeDefined(), {
+    timeout: 30_000,
+    interval: 50,
+  });
+  doomed.kill('SIGKILL');
+  const killedAt = Date.now();
+
+  const engine = await startEngine(operator, { taskQueue });
+  await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged', 40_000);
+  const recoveredInMs = Date.now() - killedAt;
+  console.info(`${mode}: converged ${(recoveredInMs / 1000).toFixed(1)} s after the worker was killed`);
+  const value = (await mapData(namespace, mapName(name, 'value')))?.value;
+  return { ref, client, recoveredInMs, value };
+}
+
 describe('a long apply', () => {
   beforeAll(() => installKind(LongApply));
 
   it('whose worker is killed is retried by another worker within seconds, not after its two-minute timeout', async () => {
-    const namespace = await createTestNamespace();
-    const taskQueue = uniqueTaskQueue('long-apply');
-    const doomed = await startWorkerProcess(taskQueue, operatorModule);
-    const client = await temporalClient();
-    const operator = longApplyOperator();
-    const ref = await createResource(LongApply, namespace, 'stalled', { value: 'v', mode: 'hang' });
-    await signalChange(client, ref, { taskQueue, config: resolveOptions(operator).loop }, 'created');
-
-    // The first attempt (default 2-minute timeout) has started and hangs: kill its worker.
-    await vi.waitFor(
-      async () => expect(await mapData(namespace, mapName('stalled', 'started'))).toBeDefined(),
-      {
-        timeout: 30_000,
-        interval: 50,
-      },
-    );
-    doomed.kill('SIGKILL');
-    const killedAt = Date.now();
-
-    const engine = await startEngine(operator, { taskQueue });
-    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged', 30_000);
-    const recoveredInMs = Date.now() - killedAt;
-    console.info(`converged ${(recoveredInMs / 1000).toFixed(1)} s after the worker was killed`);
+    const { ref, client, recoveredInMs, value } = await killWorkerDuringApply('stalled', 'hang');
     expect(recoveredInMs).toBeLessThan(20_000);
-    expect((await mapData(namespace, mapName('stalled', 'value')))?.value).toBe('v');
+    expect(value).toBe('v');
 
     // The dead worker's attempt ended by a missed heartbeat.
     const starts = (await historyEvents(client, workflowIdFor(ref)))
@@ -67,27 +73,10 @@ describe('a long apply', () => {
   });
 
   it('run locally (the default), whose worker is killed, is evaluated afresh by another worker once the task times out', async () => {
-    const namespace = await createTestNamespace();
-    const taskQueue = uniqueTaskQueue('local-apply');
-    const doomed = await startWorkerProcess(taskQueue, operatorModule);
-    const client = await temporalClient();
-    const operator = longApplyOperator();
-    const ref = await createResource(LongApply, namespace, 'local', { value: 'v', mode: 'hang-local' });
-    await signalChange(client, ref, { taskQueue, config: resolveOptions(operator).loop }, 'created');
-    await vi.waitFor(
-      async () => expect(await mapData(namespace, mapName('local', 'started'))).toBeDefined(),
-      { timeout: 30_000, interval: 50 },
-    );
-    doomed.kill('SIGKILL');
-    const killedAt = Date.now();
-
-    const engine = await startEngine(operator, { taskQueue });
-    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged', 40_000);
-    const recoveredInMs = Date.now() - killedAt;
-    console.info(`converged ${(recoveredInMs / 1000).toFixed(1)} s after the worker was killed`);
+    const { ref, client, recoveredInMs, value } = await killWorkerDuringApply('local', 'hang-local');
     // The dead worker's workflow task times out (10 s after its last heartbeat), then the next worker takes over.
     expect(recoveredInMs).toBeLessThan(30_000);
-    expect((await mapData(namespace, mapName('local', 'value')))?.value).toBe('v');
+    expect(value).toBe('v');
 
     // No activity task of its own: the apply is a marker of the surviving worker's run, one apply in that run.
     const events = await historyEvents(client, workflowIdFor(ref));
