@@ -35,14 +35,14 @@ export async function runsInHistory(client: Client, workflowId: string): Promise
   const runs: RunInHistory[] = [];
   for (const event of await historyEvents(client, workflowId)) {
     const summary = summaryOf(event);
-    if (event.eventType === EventType.EVENT_TYPE_MARKER_RECORDED) {
-      const afterConfirm = /^confirm run/.test(runs.at(-1)?.localActivities.at(-1) ?? '');
-      if (/^(prepare|evaluate) run/.test(summary) || (afterConfirm && /^(apply|check) /.test(summary)))
-        runs.push({ applies: [], localActivities: [] });
-      if (/^apply /.test(summary)) runs.at(-1)?.applies.push(summary);
-      else runs.at(-1)?.localActivities.push(summary);
-    }
-    if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) runs.at(-1)?.applies.push(summary);
+    const marker = event.eventType === EventType.EVENT_TYPE_MARKER_RECORDED;
+    const scheduled = event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED;
+    if (!marker && !scheduled) continue;
+    const afterConfirm = /^confirm run/.test(runs.at(-1)?.localActivities.at(-1) ?? '');
+    if (/^(prepare|evaluate) run/.test(summary) || (afterConfirm && /^(apply|check) /.test(summary)))
+      runs.push({ applies: [], localActivities: [] });
+    if (scheduled || /^apply /.test(summary)) runs.at(-1)?.applies.push(summary);
+    else runs.at(-1)?.localActivities.push(summary);
   }
   return runs;
 }
