@@ -347,8 +347,10 @@ class ReconcileLoop {
   private async record(result: RunResult, report: RunReport, startedAt: string): Promise<void> {
     if (!result.object) return;
     const status = statusOf(result, report, this.wake, startedAt);
+    // Set before the loop waits (behind the patch), else at once, as before.
     if (this.patches.deferAttributes) this.attributes = { phase: status.phase, step: status.currentStep };
-    await recordOutcome(this.ref, result, status, this.patches.deferAttributes);
+    else updateSearchAttributes(status.phase, status.currentStep);
+    await recordOutcome(this.ref, result, status);
   }
 
   /** Spreads resyncs of loops started together (behind {@link LOOP_REVISION_2_PATCH}). */

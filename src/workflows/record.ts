@@ -10,17 +10,14 @@ import type { RunResult } from './run.js';
 import { recordRun } from './step-calls.js';
 
 /**
- * Records a run: status and event on the object (best-effort, skipped when nothing changed, or when the confirming
- * activity already wrote them) and, unless `deferAttributes`, the phase and step search attributes (only when they
- * changed, to keep history small; deferred, the loop sets them with {@link updateSearchAttributes} before it waits).
+ * Records a run's status and Event on the object: best-effort, skipped when nothing changed, or when the confirming
+ * activity already wrote them. (The phase and step search attributes are the loop's: {@link updateSearchAttributes}.)
  */
 export async function recordOutcome(
   ref: ResourceRef,
   result: RunResult,
   status: EngineStatus,
-  deferAttributes = false,
 ): Promise<void> {
-  if (!deferAttributes) updateSearchAttributes(status.phase, status.currentStep);
   if (result.recorded) return;
   const input = recordInputOf(ref, result, status);
   if (!input) return;
