@@ -3,6 +3,7 @@ import { needsFix, passes } from '../core/check-result.js';
 import { jsonDifferences } from '../core/json-diff.js';
 import { objectRefOf } from './kube-client.js';
 import type { ResourceKind, ResourceOf } from './resource-kind.js';
+import { SettledChildren } from './settled-children.js';
 import type { Step, StepPolicy } from './step.js';
 
 /** Options of {@link childStep}. */
@@ -22,9 +23,11 @@ export interface ChildStepOptions<K extends ResourceKind, In, T extends Kubernet
 export type LiveChild<T extends KubernetesObject> = T;
 
 /**
- * A step that keeps one owned child object as declared: the check asks the API server what a server-side apply of
- * the desired object would change (a dry run) and compares that with the live object; the apply makes that change.
- * The live child passes on as the step's data.
+ * A step that keeps one owned child object as declared: the check reads the child and asks the API server what a
+ * server-side apply of the desired object would change (a dry run), comparing that with the live child; the apply
+ * makes that change. The live child passes on as the step's data. A child this worker saw settled — the answer of
+ * its own apply, or a dry run that changed nothing — at the same resourceVersion, for the same desired object, is
+ * not dry-run again (see {@link SettledChildren}): a check of a settled child is one read.
  *
  * Guarantees: only fields the operator states are compared, so fields the API server or other controllers default
  * or own (a Deployment's `strategy`, a Service's `clusterIP`) never cause a fix; a child edited by hand is put back
@@ -37,24 +40,29 @@ export function childStep<
   In = unknown,
   T extends KubernetesObject = KubernetesObject,
 >(_kind: K, options: ChildStepOptions<K, In, T>): Step<K, In, LiveChild<T>, undefined> {
+  const settled = new SettledChildren();
   return {
     name: options.name,
     async check({ resource, kube }, input) {
       const desired = options.desired({ resource, input });
-      const [live, wouldBe] = await Promise.all([
-        kube.get<T>(objectRefOf(desired)),
-        kube.apply(desired, { dryRun: true }),
-      ]);
       const what = `${desired.kind} ${desired.metadata?.name}`;
+      const live = await kube.get<T>(objectRefOf(desired));
       if (!live) return needsFix(`${what} is missing`);
-      const drift = jsonDifferences(comparable(live), comparable(wouldBe));
-      if (drift.length === 0) return passes(withoutManagedFields(live));
+      if (settled.has(resource, desired, live)) return passes(withoutManagedFields(live));
+      const drift = jsonDifferences(
+        comparable(live),
+        comparable(await kube.apply(desired, { dryRun: true })),
+      );
+      if (drift.length === 0) {
+        settled.remember(resource, desired, live);
+        return passes(withoutManagedFields(live));
+      }
       const shown = drift.slice(0, 3).join(', ') + (drift.length > 3 ? `, and ${drift.length - 3} more` : '');
       return needsFix(`${what} differs at ${shown}`);
     },
     async apply({ resource, kube, input }) {
       const desired = options.desired({ resource, input });
-      await kube.apply(desired);
+      settled.remember(resource, desired, await kube.apply(desired));
       return { message: `applied ${desired.kind} ${desired.metadata?.name}` };
     },
     ...(options.checkPolicy ? { checkPolicy: options.checkPolicy } : {}),
