@@ -5,11 +5,12 @@ import { Resource } from '@opentelemetry/resources';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { PayloadCodec } from '@temporalio/common';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
-import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import { createEngineActivities } from '../activities/create-activities.js';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { type OperatorDefinition, resolveOptions } from '../operator/operator.js';
 import type { ResourceKind } from '../operator/resource-kind.js';
+import { EngineWorker } from './engine-worker.js';
 import { DEFAULT_WORKER_TUNING, workerOptionsOf } from './tuning.js';
 
 /** Options of {@link createEngineWorker}. */
@@ -64,7 +65,7 @@ export async function createEngineWorker<K extends ResourceKind>(
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: engineWorkflowsPath() };
   const dataConverter = dataConverterFor(options.codec);
-  return Worker.create({
+  return EngineWorker.create({
     ...workerOptionsOf(DEFAULT_WORKER_TUNING),
     ...options.tuning,
     ...code,
