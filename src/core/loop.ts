@@ -29,7 +29,17 @@ export interface LoopConfig {
   readonly flapBackoffMs: number;
   /** Continue-as-new once history has this many events (Temporal also suggests it at ~4,096). */
   readonly maxHistoryEvents: number;
+  /**
+   * Before the loop rests (it sleeps until a change or a timer: converged, waiting, backing off), continue-as-new
+   * once history has this many events. A loop no longer in the worker's cache replays its whole history when it
+   * wakes, so this bounds what every resync of a long-lived idle loop replays (about 16 idle runs' worth) instead of
+   * letting it grow to `maxHistoryEvents`. Absent in inputs of loops started before it existed: the default then.
+   */
+  readonly idleHistoryEvents?: number;
 }
+
+/** Default of {@link LoopConfig.idleHistoryEvents}, also for inputs without it. */
+const IDLE_HISTORY_EVENTS = 100;
 
 /** Defaults for {@link LoopConfig}. */
 export const DEFAULT_LOOP_CONFIG: LoopConfig = {
@@ -42,6 +52,7 @@ export const DEFAULT_LOOP_CONFIG: LoopConfig = {
   flapLimit: 3,
   flapBackoffMs: 5 * 60_000,
   maxHistoryEvents: 2_000,
+  idleHistoryEvents: IDLE_HISTORY_EVENTS,
 };
 
 /** The control loop's state: everything carried across continue-as-new. */
@@ -266,7 +277,23 @@ export interface HistoryFigures {
   readonly continueAsNewSuggested: boolean;
 }
 
-/** True when the loop should continue as new: Temporal suggests it, or history reached `maxHistoryEvents`. */
-export function historyFull(history: HistoryFigures, config: Pick<LoopConfig, 'maxHistoryEvents'>): boolean {
-  return history.continueAsNewSuggested || history.length >= config.maxHistoryEvents;
+/**
+ * True when the loop should continue as new: Temporal suggests it, history reached `maxHistoryEvents`, or the loop
+ * is about to rest (`resting`, see {@link restsAfter}) with history past `idleHistoryEvents`.
+ */
+export function historyFull(
+  history: HistoryFigures,
+  config: Pick<LoopConfig, 'maxHistoryEvents' | 'idleHistoryEvents'>,
+  resting = false,
+): boolean {
+  return (
+    history.continueAsNewSuggested ||
+    history.length >= config.maxHistoryEvents ||
+    (resting && history.length >= (config.idleHistoryEvents ?? IDLE_HISTORY_EVENTS))
+  );
+}
+
+/** True when the loop sleeps until a change or a timer of its own, rather than running again soon by itself. */
+export function restsAfter(wake: WakeDecision): boolean {
+  return wake.wakeOnChange && wake.delayMs > 0;
 }

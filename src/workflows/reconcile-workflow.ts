@@ -22,6 +22,7 @@ import {
   nextWake,
   objectChange,
   planWake,
+  restsAfter,
   timerLength,
   type WakeDecision,
   wakeFromPlan,
@@ -91,7 +92,9 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunRepor
  * - applies are local activities (`apply <step>`) unless their step is long-running; a progressed run is recorded by
  *   its confirming activity; the phase and step search attributes are set once before the loop waits, not after
  *   every run (runs back to back in one workflow task would set them in the same task anyway); a run that follows
- *   a progressed one at once starts from its confirming reads instead of reading the same state again.
+ *   a progressed one at once starts from its confirming reads instead of reading the same state again;
+ * - a loop about to rest continues as new once its history passed `idleHistoryEvents`, so a loop woken after
+ *   leaving the worker's cache replays a short history.
  */
 export const LOOP_REVISION_2_PATCH = 'staircase-loop-2';
 
@@ -126,6 +129,7 @@ class ReconcileLoop {
     localApplies: this.revision2,
     deferAttributes: this.revision2,
     carryReads: this.revision2,
+    shortIdleHistory: this.revision2,
   };
   /** Phase and step to publish as search attributes before the loop next waits (behind the same patch). */
   private attributes: { readonly phase: Phase; readonly step: string | undefined } | undefined;
@@ -153,12 +157,13 @@ class ReconcileLoop {
     return { ref: this.resource, config: this.config, state };
   }
 
-  /** Time to continue as new. */
+  /** Time to continue as new: history is full, or past the idle budget as the loop rests (behind revision 2). */
   historyFull(): boolean {
     const info = workflowInfo();
     return historyFull(
       { length: info.historyLength, continueAsNewSuggested: info.continueAsNewSuggested },
       this.config,
+      this.patches.shortIdleHistory && restsAfter(this.wake),
     );
   }
 

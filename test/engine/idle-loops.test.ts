@@ -47,6 +47,30 @@ describe('idle loops', () => {
     expect(gap).toBeGreaterThanOrEqual(3_500);
   });
 
+  it('continues as new as it rests once history passed the idle budget, so a loop out of cache replays little', async () => {
+    const { engine, ref, handle } = await startScenario(
+      stackOperator({ loop: { resyncIntervalMs: 1_000, idleHistoryEvents: 30 } }),
+      'resting',
+      { items: ['a'] },
+    );
+    const firstRunId = (await handle.describe()).runId;
+    const converged = await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+    const current = engine.client.workflow.getHandle(workflowIdFor(ref));
+    // Each resync adds a handful of events; the first execution ends once the budget is passed, not at 2,000.
+    await vi.waitFor(async () => expect((await current.describe()).runId).not.toBe(firstRunId), {
+      timeout: 30_000,
+      interval: 200,
+    });
+    expect(
+      (await engine.client.workflow.getHandle(workflowIdFor(ref), firstRunId).describe()).status.name,
+    ).toBe('CONTINUED_AS_NEW');
+    // The loop goes on resyncing, counting runs across executions, and no execution grows past the budget by
+    // more than the run that passed it.
+    const later = await engine.waitFor(ref, (d) => d.runNumber >= converged.runNumber + 8, 30_000);
+    expect(later.lastRun?.outcome.kind).toBe('converged');
+    expect((await historyEvents(engine.client, workflowIdFor(ref))).length).toBeLessThan(30 + 10);
+  });
+
   it('continues as new while paused, so signals cannot pile up to the per-run limit, and resumes', async () => {
     const { engine, ref } = await startScenario(stackOperator({ loop: { maxHistoryEvents: 40 } }), 'busy', {
       items: ['a'],

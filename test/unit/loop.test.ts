@@ -14,6 +14,7 @@ import {
   type ObjectSeen,
   objectChange,
   planWake,
+  restsAfter,
   spread,
   timerLength,
   wakeFromPlan,
@@ -192,5 +193,21 @@ describe('historyFull', () => {
     [{ length: 10, continueAsNewSuggested: true }, true],
   ])('%o → %s', (history, full) => {
     expect(historyFull(history, { maxHistoryEvents: 40 })).toBe(full);
+  });
+
+  it('applies the idle budget only to a loop about to rest, and the default budget to inputs without one', () => {
+    const history = { length: 120, continueAsNewSuggested: false };
+    expect(historyFull(history, { maxHistoryEvents: 2_000, idleHistoryEvents: 100 }, true)).toBe(true);
+    expect(historyFull(history, { maxHistoryEvents: 2_000, idleHistoryEvents: 100 }, false)).toBe(false);
+    expect(historyFull(history, { maxHistoryEvents: 2_000, idleHistoryEvents: 200 }, true)).toBe(false);
+    expect(historyFull(history, { maxHistoryEvents: 2_000 }, true)).toBe(true);
+  });
+});
+
+describe('restsAfter', () => {
+  it('is true for a sleep a change may end, false for the minimum delay and for a run due at once', () => {
+    expect(restsAfter({ delayMs: 1_800_000, wakeOnChange: true, flapping: false })).toBe(true);
+    expect(restsAfter({ delayMs: 1_000, wakeOnChange: false, flapping: false })).toBe(false);
+    expect(restsAfter({ delayMs: 0, wakeOnChange: true, flapping: false })).toBe(false);
   });
 });
