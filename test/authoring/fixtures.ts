@@ -50,7 +50,8 @@ const recordDeployment = statusStep(App, {
   desired: ({ input }: { input: V1Deployment }) => ({ deployment: input.metadata?.name }),
 });
 
-const motto = childStep(App, {
+/** A ConfigMap child: `<name>-motto`, saying the spec's motto. */
+export const motto = childStep(App, {
   name: 'motto',
   desired: ({ resource }): V1ConfigMap => ({
     apiVersion: 'v1',

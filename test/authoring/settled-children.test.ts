@@ -1,23 +1,13 @@
-import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
-import { childStep, type ResourceOf } from 'staircase-temporal';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ResourceOf } from 'staircase-temporal';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createKubeClient, ObjectApi } from '../../src/activities/kube-client.js';
 import { installCrd } from '../../src/devenv/install-crd.js';
 import type { KubeClient } from '../../src/operator/kube-client.js';
 import { adminKubeConfig, applyAsAdmin, createTestNamespace, uniqueName } from '../support/kube.js';
-import { App } from './fixtures.js';
+import { App, motto } from './fixtures.js';
 
 type AppObject = ResourceOf<typeof App>;
-
-const motto = childStep(App, {
-  name: 'motto',
-  desired: ({ resource }): V1ConfigMap => ({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: `${resource.metadata.name}-motto` },
-    data: { motto: resource.spec.motto },
-  }),
-});
 
 /** The step's real client, with each request it sends written down: `get`, `dry-run` or `apply`. */
 function recordingClient(resource: AppObject, requests: string[]): KubeClient {
