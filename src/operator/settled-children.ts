@@ -3,7 +3,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { canonicalJson } from '../core/canonical-json.js';
 
 /** How many children one child step remembers (≈200 bytes each); the oldest is forgotten first. */
-export const SETTLED_CHILDREN_LIMIT = 10_000;
+const SETTLED_CHILDREN_LIMIT = 10_000;
 
 /**
  * The children a {@link childStep} has seen settled, in this process: the child at a resourceVersion was the desired
@@ -14,7 +14,8 @@ export const SETTLED_CHILDREN_LIMIT = 10_000;
  * desired object has another fingerprint. Bounded: at most `limit` children, least recently used forgotten first.
  * Caveats: in memory only, per worker process. A change on the API server that alters what a dry run returns
  * without touching the child (a new default in the child's CRD, a mutating webhook) is seen once the child changes
- * or the worker restarts.
+ * or the worker restarts. The memory belongs to the step object: a `childStep` made inside `plan` (one per list
+ * item, say) remembers only as long as the worker keeps that plan (per object version).
  */
 export class SettledChildren {
   readonly #versions = new Map<string, string>();
