@@ -17,6 +17,23 @@ import { EngineGuaranteeError } from './errors.js';
 const { EventType } = proto.temporal.api.enums.v1;
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 
+/** How long {@link runsInHistory} waits for a workflow task in flight. */
+const TASK_IN_FLIGHT_WAIT_MS = 10_000;
+
+/**
+ * Waits, up to {@link TASK_IN_FLIGHT_WAIT_MS}, until the loop has no workflow task in flight. Why: a run's steps are
+ * local activities, written to history only when their workflow task completes, while their effects (Ready, the
+ * object gone) are visible at once. A loop that never stops working is read as it is after the wait.
+ */
+async function untilNoTaskInFlight(client: Client, workflowId: string): Promise<void> {
+  const deadline = Date.now() + TASK_IN_FLIGHT_WAIT_MS;
+  while (Date.now() < deadline) {
+    const { raw } = await client.workflow.getHandle(workflowId).describe();
+    if (!raw.pendingWorkflowTask) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** What one step did in one run, read from the history. */
 export interface StepInHistory {
   readonly name: string;
@@ -57,13 +74,14 @@ interface Decoded {
 
 /**
  * Every run of a resource's loop, oldest first, across continue-as-new (one loop incarnation: a deleted and
- * recreated object starts a new one).
+ * recreated object starts a new one), once a workflow task in flight has completed (see {@link untilNoTaskInFlight}).
  *
  * Reads activity types and payloads, not the UI labels, so it is independent of how summaries are worded.
  * Payloads are decoded with the client's data converter, so encrypted histories read the same when the client has
  * the codec (as the kit's client does when the test was given one).
  */
 export async function runsInHistory(client: Client, workflowId: string): Promise<RunInHistory[]> {
+  await untilNoTaskInFlight(client, workflowId);
   const executions: HistoryEvent[][] = [];
   let runId: string | undefined;
   for (;;) {

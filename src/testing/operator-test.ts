@@ -101,7 +101,11 @@ export interface OperatorTest<K extends ResourceKind> {
     predicate: (description: ResourceDescription) => boolean,
     options?: WaitOptions,
   ): Promise<ResourceDescription>;
-  /** Every run of the resource's loop, read from its Temporal history: steps, verdicts and applies. */
+  /**
+   * Every run of the resource's loop, read from its Temporal history: steps, verdicts and applies. Waits (up to 10 s)
+   * for a workflow task in flight, whose runs reach history only when it completes — after `waitForReady` or
+   * `waitForDeletion`, the run that got there is included.
+   */
   runs(ref: ResourceRef): Promise<RunInHistory[]>;
   /** Reads the history and checks the engine's guarantees on it; returns the runs. */
   assertEngineGuarantees(ref: ResourceRef): Promise<RunInHistory[]>;

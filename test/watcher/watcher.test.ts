@@ -127,6 +127,12 @@ describe('the watcher', () => {
     const watcher = await startTestWatcher(operator, engine, namespace, { relistIntervalMs: 1_000 });
     const ref = await createResource(Stack, namespace, 'still', { items: ['a', 'b'] });
     await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+    // The test operator creates its ConfigMaps without the engine's field manager, so their creation reaches the
+    // loop as a change of its own — possibly after the run that created them has converged.
+    await vi.waitFor(
+      async () => expect((await signalReasons(engine, workflowIdFor(ref))).join()).toContain('still-b added'),
+      { timeout: 10_000, interval: 100 },
+    );
     const relists = async () => {
       const metrics = await (await fetch(`http://127.0.0.1:${watcher.port}/metrics`)).text();
       return metrics
