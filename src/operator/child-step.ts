@@ -3,7 +3,7 @@ import { needsFix, passes } from '../core/check-result.js';
 import { jsonDifferences } from '../core/json-diff.js';
 import { objectRefOf } from './kube-client.js';
 import type { ResourceKind, ResourceOf } from './resource-kind.js';
-import { SettledChildren } from './settled-children.js';
+import { SettledChildren, settledKeyOf } from './settled-children.js';
 import type { Step, StepPolicy } from './step.js';
 
 /** Options of {@link childStep}. */
@@ -48,13 +48,14 @@ export function childStep<
       const what = `${desired.kind} ${desired.metadata?.name}`;
       const live = await kube.get<T>(objectRefOf(desired));
       if (!live) return needsFix(`${what} is missing`);
-      if (settled.has(resource, desired, live)) return passes(withoutManagedFields(live));
+      const key = settledKeyOf(resource, desired);
+      if (settled.has(key, live)) return passes(withoutManagedFields(live));
       const drift = jsonDifferences(
         comparable(live),
         comparable(await kube.apply(desired, { dryRun: true })),
       );
       if (drift.length === 0) {
-        settled.remember(resource, desired, live);
+        settled.remember(key, live);
         return passes(withoutManagedFields(live));
       }
       const shown = drift.slice(0, 3).join(', ') + (drift.length > 3 ? `, and ${drift.length - 3} more` : '');
@@ -62,7 +63,7 @@ export function childStep<
     },
     async apply({ resource, kube, input }) {
       const desired = options.desired({ resource, input });
-      settled.remember(resource, desired, await kube.apply(desired));
+      settled.remember(settledKeyOf(resource, desired), await kube.apply(desired));
       return { message: `applied ${desired.kind} ${desired.metadata?.name}` };
     },
     ...(options.checkPolicy ? { checkPolicy: options.checkPolicy } : {}),

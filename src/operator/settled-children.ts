@@ -22,29 +22,34 @@ export class SettledChildren {
 
   constructor(private readonly limit = SETTLED_CHILDREN_LIMIT) {}
 
-  /** True when `live` is the version remembered for `desired` of `owner`. */
-  has(owner: KubernetesObject, desired: KubernetesObject, live: KubernetesObject): boolean {
-    const key = keyOf(owner, desired);
+  /** True when `live` is the version remembered under `key` (see {@link settledKeyOf}). */
+  has(key: string, live: KubernetesObject): boolean {
     const version = this.#versions.get(key);
     if (version === undefined || version !== live.metadata?.resourceVersion) return false;
-    this.#versions.delete(key);
-    this.#versions.set(key, version);
+    this.#touch(key, version);
     return true;
   }
 
-  /** Remembers `live` as `desired` applied; a child without a resourceVersion is not remembered. */
-  remember(owner: KubernetesObject, desired: KubernetesObject, live: KubernetesObject): void {
+  /** Remembers `live` as the desired object of `key` applied; a child without a resourceVersion is not remembered. */
+  remember(key: string, live: KubernetesObject): void {
     const version = live.metadata?.resourceVersion;
     if (!version) return;
-    const key = keyOf(owner, desired);
+    this.#touch(key, version);
+    if (this.#versions.size > this.limit) this.#versions.delete(this.#versions.keys().next().value as string);
+  }
+
+  /** Sets `key` as the most recently used. */
+  #touch(key: string, version: string): void {
     this.#versions.delete(key);
     this.#versions.set(key, version);
-    if (this.#versions.size > this.limit) this.#versions.delete(this.#versions.keys().next().value as string);
   }
 }
 
-/** The owner's uid (one resource, one cluster) and a fingerprint of the desired object (its name included). */
-function keyOf(owner: KubernetesObject, desired: KubernetesObject): string {
+/**
+ * What {@link SettledChildren} files a child under: the owner's uid (one resource, one cluster) and a fingerprint of
+ * the desired object (its name included). Computed once per check: it hashes the desired object.
+ */
+export function settledKeyOf(owner: KubernetesObject, desired: KubernetesObject): string {
   const fingerprint = createHash('sha256').update(canonicalJson(desired)).digest('base64url');
   return `${owner.metadata?.uid ?? ''}/${fingerprint}`;
 }
