@@ -12,6 +12,7 @@ import {
 } from '../core/activity-contract.js';
 import type { PlanEntry } from '../core/plan-descriptor.js';
 import { EngineGuaranteeError } from './errors.js';
+import { repeatUntil } from './waits.js';
 
 // A CommonJS module whose exports Node cannot name statically: import the default and destructure.
 const { EventType } = proto.temporal.api.enums.v1;
@@ -26,12 +27,12 @@ const TASK_IN_FLIGHT_WAIT_MS = 10_000;
  * object gone) are visible at once. A loop that never stops working is read as it is after the wait.
  */
 async function untilNoTaskInFlight(client: Client, workflowId: string): Promise<void> {
-  const deadline = Date.now() + TASK_IN_FLIGHT_WAIT_MS;
-  while (Date.now() < deadline) {
-    const { raw } = await client.workflow.getHandle(workflowId).describe();
-    if (!raw.pendingWorkflowTask) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const handle = client.workflow.getHandle(workflowId);
+  await repeatUntil(
+    async () => ((await handle.describe()).raw.pendingWorkflowTask ? undefined : true),
+    TASK_IN_FLIGHT_WAIT_MS,
+    50,
+  );
 }
 
 /** What one step did in one run, read from the history. */
@@ -82,6 +83,17 @@ interface Decoded {
  */
 export async function runsInHistory(client: Client, workflowId: string): Promise<RunInHistory[]> {
   await untilNoTaskInFlight(client, workflowId);
+  const decoded: Decoded = { runs: [], pending: [], carried: undefined };
+  const decode = decoder(client.options.loadedDataConverter);
+  for (const event of await loopHistory(client, workflowId)) await readEvent(decoded, event, decode);
+  return decoded.runs;
+}
+
+/**
+ * Every event of the loop's current incarnation, oldest first: its current execution's and those of the executions
+ * it continued as new from.
+ */
+export async function loopHistory(client: Client, workflowId: string): Promise<HistoryEvent[]> {
   const executions: HistoryEvent[][] = [];
   let runId: string | undefined;
   for (;;) {
@@ -89,12 +101,8 @@ export async function runsInHistory(client: Client, workflowId: string): Promise
     const events = (await handle.fetchHistory()).events ?? [];
     executions.unshift(events);
     runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
-    if (!runId) break;
+    if (!runId) return executions.flat();
   }
-  const decoded: Decoded = { runs: [], pending: [], carried: undefined };
-  const decode = decoder(client.options.loadedDataConverter);
-  for (const event of executions.flat()) await readEvent(decoded, event, decode);
-  return decoded.runs;
 }
 
 type Decode = <T>(payload: Payload | null | undefined) => Promise<T | undefined>;

@@ -7,6 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { engineWorkflowsPath } from '../worker/create-worker.js';
 import { HistoryNotReplayableError, ReplayFailedError } from './errors.js';
+import { repeatUntil } from './waits.js';
 
 /** The outcome of replaying one history file. */
 export interface ReplayResult {
@@ -40,13 +41,13 @@ export async function recordHistory(
 }
 
 async function replayableHistory(client: Client, workflowId: string) {
-  const deadline = Date.now() + FIRST_TASK_WAIT_MS;
-  for (;;) {
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    if (history.events?.some((event) => event.workflowTaskCompletedEventAttributes)) return history;
-    if (Date.now() > deadline) throw new HistoryNotReplayableError(workflowId, FIRST_TASK_WAIT_MS);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const handle = client.workflow.getHandle(workflowId);
+  const history = await repeatUntil(async () => {
+    const fetched = await handle.fetchHistory();
+    return fetched.events?.some((event) => event.workflowTaskCompletedEventAttributes) ? fetched : undefined;
+  }, FIRST_TASK_WAIT_MS);
+  if (!history) throw new HistoryNotReplayableError(workflowId, FIRST_TASK_WAIT_MS);
+  return history;
 }
 
 /** Options of {@link replayHistories} and {@link assertHistoriesReplay}. */

@@ -15,19 +15,39 @@ export interface WaitOptions {
 type Probe<T> = () => Promise<{ readonly done: T } | { readonly lastSeen: string }>;
 
 /**
+ * Calls `probe` every `intervalMs` until it returns a value, at least once; `undefined` when `timeoutMs` passed
+ * first. The kit's one polling loop.
+ */
+export async function repeatUntil<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() >= deadline) return undefined;
+    await sleep(intervalMs);
+  }
+}
+
+/**
  * Calls `probe` every 100 ms until it is done.
  *
  * @throws {ResourceWaitTimeoutError} saying what was awaited and what was last seen.
  */
 async function poll<T>(what: string, probe: Probe<T>, options: WaitOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const seen = await probe();
-    if ('done' in seen) return seen.done;
-    if (Date.now() >= deadline) throw new ResourceWaitTimeoutError(what, timeoutMs, seen.lastSeen);
-    await sleep(100);
-  }
+  let lastSeen = '';
+  const seen = await repeatUntil(async () => {
+    const look = await probe();
+    if ('done' in look) return look;
+    lastSeen = look.lastSeen;
+    return undefined;
+  }, timeoutMs);
+  if (!seen) throw new ResourceWaitTimeoutError(what, timeoutMs, lastSeen);
+  return seen.done;
 }
 
 const named = (ref: ResourceRef) => `${ref.kind} ${displayName(ref)}`;

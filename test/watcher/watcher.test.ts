@@ -2,9 +2,9 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@k
 import { temporal } from '@temporalio/proto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
+import { loopHistory } from '../../src/testing/history.js';
 import { Stack, stackOperator } from '../engine/fixtures/test-operator.js';
 import { createResource, installKind, patchSpec, startEngine } from '../support/engine.js';
-import { historyEvents } from '../support/history.js';
 import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
 import { metricValue, startTestWatcher } from '../support/watcher.js';
 
@@ -13,9 +13,9 @@ const { EventType } = temporal.api.enums.v1;
 const decoder = new TextDecoder();
 type Engine = Awaited<ReturnType<typeof startEngine>>;
 
-/** The reasons of the change signals a loop received, in order. */
+/** The reasons of the change signals a loop received, in order, across continue-as-new (an idle loop's too). */
 async function signalReasons(engine: Engine, workflowId: string): Promise<string[]> {
-  const events = await historyEvents(engine.client, workflowId);
+  const events = await loopHistory(engine.client, workflowId);
   return events
     .filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
     .map((e) => {
