@@ -33,8 +33,10 @@ const SYSTEMS: readonly SystemName[] = ['staircase', 'inProcess', 'floor'];
 
 const num = (value: number | undefined, digits = 0) =>
   value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
+/** Below this a baseline figure is a process idling beside the system under test (Temporal beside the controller). */
+const NOISE_FLOOR = 0.5;
 const ratio = (a: number | undefined, b: number | undefined) =>
-  a === undefined || b === undefined || !(b > 0) ? '—' : `${(a / b).toFixed(2)}×`;
+  a === undefined || b === undefined || !(b >= NOISE_FLOOR) ? '—' : `${(a / b).toFixed(2)}×`;
 
 /** One Markdown table per N: each figure for the three systems, and Staircase's ratios to the other two. */
 export function burstTable(bursts: readonly BurstResult[], n: number): string {
