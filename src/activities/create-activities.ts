@@ -23,6 +23,7 @@ import { type EngineStatus, statusFor } from '../core/status.js';
 import { fieldManagerOf, type OperatorDefinition, resolveOptions } from '../operator/operator.js';
 import type { ResourceKind, ResourceOf } from '../operator/resource-kind.js';
 import type { AnyStep, StepContext } from '../operator/step.js';
+import { type DeadlineSignal, deadlineSignal } from './deadline-signal.js';
 import { classifyPlanError, classifyStepError, isNotFound } from './errors.js';
 import { evaluatePlan } from './evaluate.js';
 import { createKubeClient, ObjectApi } from './kube-client.js';
@@ -30,7 +31,7 @@ import { applyEngineStatus, emitEvent, mergeStatus, type RawResource, readResour
 import { createLookActivities, currentRef } from './look.js';
 import { choosePlan, type PlanChoice } from './plans.js';
 import { SnapshotCache } from './snapshot-cache.js';
-import { stepSignal, whileHeartbeating } from './step-signal.js';
+import { whileHeartbeating, withStepSignal } from './step-signal.js';
 
 /** Options of {@link createEngineActivities}. */
 export interface EngineActivityOptions<K extends ResourceKind> {
@@ -87,8 +88,11 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
   const fieldManager = fieldManagerOf(operator as OperatorDefinition);
   const maxData = options.maxStepDataBytes ?? 64 * 1024;
 
-  /** The step a call names, on the object's current state, or why the run is stale. */
-  async function locate(call: StepCall): Promise<{ step: AnyStep<K>; context: StepContext<K> } | string> {
+  /** The step a call names, on the object's current state, with `signal` as its signal, or why the run is stale. */
+  async function locate(
+    call: StepCall,
+    signal: AbortSignal,
+  ): Promise<{ step: AnyStep<K>; context: StepContext<K> } | string> {
     const raw =
       snapshots.get(call.object.uid, call.object.resourceVersion) ?? (await readResource(kube, call.ref));
     if (!raw || raw.metadata.uid !== call.object.uid)
@@ -100,7 +104,7 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
     if (choice.kind === 'gone') return 'the object no longer holds the engine’s finalizer';
     const step = choice.plan.steps.get(call.step);
     if (!step) return `step ${call.step} is no longer in the plan`;
-    return { step, context: contextOf(choice.resource, call, stepSignal(Context.current())) };
+    return { step, context: contextOf(choice.resource, call, signal) };
   }
 
   /** A step's context in the current activity, on `resource` as this run read it. */
@@ -181,12 +185,17 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
     if (!read.choice) return read.prepared;
     const { resource, plan } = read.choice;
     const run = { ref: read.ref, runStartedAt: input.runStartedAt, runNumber: input.runNumber };
-    const evaluation = await evaluatePlan(plan, {
-      contextFor: (signal) => contextOf(resource, run, signal),
-      signal: evaluationSignal(Context.current()),
-      assertSmall: (step, data) => assertSmall(step, data, maxData),
-    });
-    return { ...read.prepared, evaluation };
+    const deadline = evaluationDeadline(Context.current());
+    try {
+      const evaluation = await evaluatePlan(plan, {
+        contextFor: (signal) => contextOf(resource, run, signal),
+        signal: deadline.signal,
+        assertSmall: (step, data) => assertSmall(step, data, maxData),
+      });
+      return { ...read.prepared, evaluation };
+    } finally {
+      deadline.dispose();
+    }
   }
 
   /** Writes a failed status saying why the plan of a run could not be chosen. */
@@ -235,46 +244,48 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
       return { ...seen, recorded };
     },
 
-    async checkStep(call: StepCall): Promise<StepCheck> {
-      const located = await locate(call);
-      if (typeof located === 'string') return { kind: 'stale', reason: located };
-      try {
-        const result = await located.step.check(located.context, call.input);
-        if (result.kind === 'passes') assertSmall(call.step, result.data, maxData);
-        if (result.kind === 'needs-fix') assertSmall(call.step, result.fix, maxData);
-        return result;
-      } catch (error) {
-        throw classifyStepError(error);
-      }
-    },
+    checkStep: (call: StepCall) =>
+      withStepSignal(Context.current(), async (signal): Promise<StepCheck> => {
+        const located = await locate(call, signal);
+        if (typeof located === 'string') return { kind: 'stale', reason: located };
+        try {
+          const result = await located.step.check(located.context, call.input);
+          if (result.kind === 'passes') assertSmall(call.step, result.data, maxData);
+          if (result.kind === 'needs-fix') assertSmall(call.step, result.fix, maxData);
+          return result;
+        } catch (error) {
+          throw classifyStepError(error);
+        }
+      }),
 
-    async applyStep(call: StepCall & { readonly fix: unknown }): Promise<AppliedFix> {
-      const located = await locate(call);
-      // Retrying cannot bring the object back: the run stops as stale and the next one sees the fresh state.
-      if (typeof located === 'string') return { stale: located };
-      const { step, context } = located;
-      if (!step.apply)
-        throw ApplicationFailure.nonRetryable(`step ${call.step} has no apply`, 'StepHasNoApply');
-      try {
-        // Heartbeats let Temporal retry on another worker soon after this one dies, and fire `signal` on timeout.
-        const result = await whileHeartbeating(Context.current(), async () =>
-          step.apply?.({ ...context, input: call.input, fix: call.fix }),
-        );
-        Context.current()
-          .metricMeter.createCounter(
-            'staircase_applies',
-            'applies',
-            'Successful step applies by kind and step',
-          )
-          .add(1, { kind: call.ref.kind, step: call.step });
-        return {
-          ...(result?.message ? { message: result.message } : {}),
-          ...(result?.status ? { status: result.status } : {}),
-        };
-      } catch (error) {
-        throw classifyStepError(error);
-      }
-    },
+    applyStep: (call: StepCall & { readonly fix: unknown }) =>
+      withStepSignal(Context.current(), async (signal): Promise<AppliedFix> => {
+        const located = await locate(call, signal);
+        // Retrying cannot bring the object back: the run stops as stale and the next one sees the fresh state.
+        if (typeof located === 'string') return { stale: located };
+        const { step, context } = located;
+        if (!step.apply)
+          throw ApplicationFailure.nonRetryable(`step ${call.step} has no apply`, 'StepHasNoApply');
+        try {
+          // Heartbeats let Temporal retry on another worker soon after this one dies, and fire `signal` on timeout.
+          const result = await whileHeartbeating(Context.current(), async () =>
+            step.apply?.({ ...context, input: call.input, fix: call.fix }),
+          );
+          Context.current()
+            .metricMeter.createCounter(
+              'staircase_applies',
+              'applies',
+              'Successful step applies by kind and step',
+            )
+            .add(1, { kind: call.ref.kind, step: call.step });
+          return {
+            ...(result?.message ? { message: result.message } : {}),
+            ...(result?.status ? { status: result.status } : {}),
+          };
+        } catch (error) {
+          throw classifyStepError(error);
+        }
+      }),
 
     recordRun: record,
   };
@@ -293,11 +304,11 @@ type Prepared<K extends ResourceKind> =
 const EVALUATION_MARGIN_MS = 5_000;
 
 /** Fires when the evaluation must stop checking: a cancellation, or its timeout less a margin. */
-function evaluationSignal(context: Context): AbortSignal {
+function evaluationDeadline(context: Context): DeadlineSignal {
   const { startToCloseTimeoutMs } = context.info;
-  if (!(startToCloseTimeoutMs > 0)) return context.cancellationSignal;
-  const budget = Math.max(1_000, startToCloseTimeoutMs - EVALUATION_MARGIN_MS);
-  return AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(budget)]);
+  const budget =
+    startToCloseTimeoutMs > 0 ? Math.max(1_000, startToCloseTimeoutMs - EVALUATION_MARGIN_MS) : 0;
+  return deadlineSignal(context.cancellationSignal, budget);
 }
 
 function engineStatusOf(raw: RawResource): Partial<EngineStatus> {

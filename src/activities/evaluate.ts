@@ -2,6 +2,7 @@ import type { Evaluation, StepCheck } from '../core/activity-contract.js';
 import type { StepDescriptor } from '../core/plan-descriptor.js';
 import type { ResourceKind } from '../operator/resource-kind.js';
 import type { AnyStep, StepContext } from '../operator/step.js';
+import { deadlineSignal } from './deadline-signal.js';
 import type { CompiledPlan } from './plans.js';
 
 /** What {@link evaluatePlan} needs from the activity around it. */
@@ -86,7 +87,8 @@ async function runCheck<K extends ResourceKind>(
   scope: EvaluationScope<K>,
 ): Promise<StepCheck> {
   const step = plan.steps.get(descriptor.name) as AnyStep<K>;
-  const signal = AbortSignal.any([scope.signal, AbortSignal.timeout(descriptor.check.startToCloseTimeoutMs)]);
+  const deadline = deadlineSignal(scope.signal, descriptor.check.startToCloseTimeoutMs);
+  const { signal } = deadline;
   const expired = new Promise<never>((_, reject) => {
     const fail = () => reject(new Unsettled(`check ${descriptor.name} was given up`));
     if (signal.aborted) fail();
@@ -94,5 +96,10 @@ async function runCheck<K extends ResourceKind>(
   });
   // Settled after the race is over (the check won): nobody waits for it any more.
   expired.catch(() => {});
-  return await Promise.race([step.check(scope.contextFor(signal), input), expired]);
+  try {
+    return await Promise.race([step.check(scope.contextFor(signal), input), expired]);
+  } finally {
+    // The check is over (or given up): its deadline's timer must not keep the activity in memory.
+    deadline.dispose();
+  }
 }

@@ -1,4 +1,5 @@
 import type { Context } from '@temporalio/activity';
+import { type DeadlineSignal, deadlineSignal } from './deadline-signal.js';
 
 /**
  * The abort signal of one step attempt (`context.signal`): it fires when Temporal cancels the activity — a
@@ -7,12 +8,24 @@ import type { Context } from '@temporalio/activity';
  *
  * Guarantees: once the attempt's timeout has passed, the signal has fired, heartbeat or not; the local deadline
  * starts when this worker got the task, so it never fires before Temporal's.
- * Caveats: the signal cannot undo a write already sent; it only lets the step stop before its next one.
+ * Caveats: the signal cannot undo a write already sent; it only lets the step stop before its next one. Dispose
+ * of it when the step call returns (see `deadlineSignal`).
  */
-export function stepSignal(context: Context): AbortSignal {
-  const { startToCloseTimeoutMs } = context.info;
-  if (!(startToCloseTimeoutMs > 0)) return context.cancellationSignal;
-  return AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(startToCloseTimeoutMs)]);
+function stepSignal(context: Context): DeadlineSignal {
+  return deadlineSignal(context.cancellationSignal, context.info.startToCloseTimeoutMs);
+}
+
+/** Runs `work` (one step call) with the step's signal, which is let go once `work` settles. */
+export async function withStepSignal<T>(
+  context: Context,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const deadline = stepSignal(context);
+  try {
+    return await work(deadline.signal);
+  } finally {
+    deadline.dispose();
+  }
 }
 
 /** Bounds of the heartbeat interval; Temporal itself sends at most one heartbeat per 80 % of the timeout. */
