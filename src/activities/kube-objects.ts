@@ -1,35 +1,25 @@
 import { createHash } from 'node:crypto';
-import {
-  ApiException,
-  type ConfigurationOptions,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { ApiException, type KubeConfig, PatchStrategy } from '@kubernetes/client-node';
 import type { EventNote } from '../core/activity-contract.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import type { Resource } from '../operator/resource-kind.js';
+import { kubeRequest } from '../runtime/kube-http.js';
 import { isNotFound } from './errors.js';
 
 /** A custom resource as read from the API server, spec not yet validated. */
 export type RawResource = Resource<unknown, Record<string, unknown>>;
 
-/** Request options that send a PATCH as the given strategy. */
-export function patchAs(strategy: PatchStrategy): ConfigurationOptions {
-  return setHeaderOptions('Content-Type', strategy);
+/** The API path of the custom resource `ref` (its status subresource with `subresource: 'status'`). */
+function resourcePath(ref: ResourceRef, subresource?: 'status'): string {
+  const where = ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : '';
+  const tail = subresource ? `/${subresource}` : '';
+  return `/apis/${ref.group}/${ref.version}${where}/${ref.plural}/${encodeURIComponent(ref.name)}${tail}`;
 }
 
 /** Reads a custom resource; `undefined` when it does not exist. */
 export async function readResource(kube: KubeConfig, ref: ResourceRef): Promise<RawResource | undefined> {
-  const api = kube.makeApiClient(CustomObjectsApi);
-  const target = { group: ref.group, version: ref.version, plural: ref.plural, name: ref.name };
   try {
-    const object = ref.namespace
-      ? await api.getNamespacedCustomObject({ ...target, namespace: ref.namespace })
-      : await api.getClusterCustomObject(target);
-    return object as RawResource;
+    return await kubeRequest<RawResource>(kube, { method: 'GET', path: resourcePath(ref) });
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -42,11 +32,8 @@ export async function jsonPatchResource(
   ref: ResourceRef,
   patch: readonly object[],
 ): Promise<void> {
-  const api = kube.makeApiClient(CustomObjectsApi);
-  const target = { group: ref.group, version: ref.version, plural: ref.plural, name: ref.name, body: patch };
-  const options = patchAs(PatchStrategy.JsonPatch);
-  if (ref.namespace) await api.patchNamespacedCustomObject({ ...target, namespace: ref.namespace }, options);
-  else await api.patchClusterCustomObject(target, options);
+  const path = resourcePath(ref);
+  await kubeRequest(kube, { method: 'PATCH', path, body: patch, contentType: PatchStrategy.JsonPatch });
 }
 
 /**
@@ -59,13 +46,9 @@ export async function mergeStatus(
   uid: string,
   status: Readonly<Record<string, unknown>>,
 ): Promise<void> {
-  const api = kube.makeApiClient(CustomObjectsApi);
   const body = { metadata: { uid }, status };
-  const target = { group: ref.group, version: ref.version, plural: ref.plural, name: ref.name, body };
-  const options = patchAs(PatchStrategy.MergePatch);
-  if (ref.namespace)
-    await api.patchNamespacedCustomObjectStatus({ ...target, namespace: ref.namespace }, options);
-  else await api.patchClusterCustomObjectStatus(target, options);
+  const path = resourcePath(ref, 'status');
+  await kubeRequest(kube, { method: 'PATCH', path, body, contentType: PatchStrategy.MergePatch });
 }
 
 /** The field manager of the engine's own status fields. */
@@ -85,15 +68,15 @@ export async function applyEngineStatus(
   uid: string,
   status: Readonly<Record<string, unknown>>,
 ): Promise<void> {
-  const api = kube.makeApiClient(CustomObjectsApi);
   const metadata = { name: ref.name, uid, ...(ref.namespace ? { namespace: ref.namespace } : {}) };
   const body = { apiVersion: `${ref.group}/${ref.version}`, kind: ref.kind, metadata, status };
-  const target = { group: ref.group, version: ref.version, plural: ref.plural, name: ref.name, body };
-  const apply = { fieldManager: ENGINE_FIELD_MANAGER, force: true };
-  const options = patchAs(PatchStrategy.ServerSideApply);
-  if (ref.namespace)
-    await api.patchNamespacedCustomObjectStatus({ ...target, ...apply, namespace: ref.namespace }, options);
-  else await api.patchClusterCustomObjectStatus({ ...target, ...apply }, options);
+  await kubeRequest(kube, {
+    method: 'PATCH',
+    path: resourcePath(ref, 'status'),
+    query: { fieldManager: ENGINE_FIELD_MANAGER, force: 'true' },
+    body,
+    contentType: PatchStrategy.ServerSideApply,
+  });
 }
 
 /**
@@ -107,8 +90,8 @@ export async function emitEvent(
   uid: string,
   note: EventNote,
 ): Promise<void> {
-  const core = kube.makeApiClient(CoreV1Api);
   const namespace = ref.namespace ?? 'default';
+  const events = `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
   const message = note.message.slice(0, 1024);
   const digest = createHash('sha256')
     .update(`${uid}\n${note.type}\n${note.reason}\n${message}`)
@@ -116,8 +99,9 @@ export async function emitEvent(
   const name = `${ref.name}.${digest.slice(0, 16)}`;
   const now = new Date();
   try {
-    await core.createNamespacedEvent({
-      namespace,
+    await kubeRequest(kube, {
+      method: 'POST',
+      path: events,
       body: {
         metadata: { name },
         involvedObject: {
@@ -141,10 +125,13 @@ export async function emitEvent(
   } catch (error) {
     if (!(error instanceof ApiException && error.code === 409)) throw error;
     // Seen before: count it. Two workers counting at once may lose one increment; Events are best-effort.
-    const seen = await core.readNamespacedEvent({ name, namespace });
-    await core.patchNamespacedEvent(
-      { name, namespace, body: { count: (seen.count ?? 1) + 1, lastTimestamp: now } },
-      patchAs(PatchStrategy.MergePatch),
-    );
+    const path = `${events}/${encodeURIComponent(name)}`;
+    const seen = await kubeRequest<{ count?: number }>(kube, { method: 'GET', path });
+    await kubeRequest(kube, {
+      method: 'PATCH',
+      path,
+      body: { count: (seen.count ?? 1) + 1, lastTimestamp: now },
+      contentType: PatchStrategy.MergePatch,
+    });
   }
 }

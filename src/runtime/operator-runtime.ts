@@ -10,6 +10,7 @@ import { temporalSignalSender } from '../watcher/temporal-sender.js';
 import { type RunningWatcher, startWatcher } from '../watcher/watcher.js';
 import type { EngineWorkerOptions } from '../worker/create-worker.js';
 import { createEngineWorkers, type EngineWorkers } from '../worker/create-workers.js';
+import { closeKubeRequestAgents } from './kube-http.js';
 import { closePooledConnections, poolConnectionsIfSupported } from './kube-pool.js';
 import {
   connectClient,
@@ -88,7 +89,10 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
   for (const kube of new Set([options.kube, options.worker ? options.worker.kube : undefined])) {
     if (!kube) continue;
     poolConnectionsIfSupported(kube);
-    stops.push(() => closePooledConnections(kube));
+    stops.push(async () => {
+      closeKubeRequestAgents(kube);
+      await closePooledConnections(kube);
+    });
   }
   try {
     const started = await startParts(options, taskQueueOf, targets, stops);

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { ApiException, type KubeConfig } from '@kubernetes/client-node';
+
+/** One request to the API server. */
+export interface KubeRequest {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** The path from the server's root, e.g. `/api/v1/namespaces/default/events`. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string | undefined>>;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+  /** Default `application/json`; a PATCH names its strategy here. */
+  readonly contentType?: string;
+  readonly signal?: AbortSignal;
+}
+
+const agents = new WeakMap<KubeConfig, Map<string, http.Agent>>();
+
+/**
+ * Sends one request to the API server of `kube`'s current context and answers its JSON body — a lean path for the
+ * engine's own calls on every run (read the resource, write its status, emit an Event): plain `node:https` on one
+ * keep-alive agent per TLS identity, no `fetch` and no model (de)serialization.
+ *
+ * Guarantees: authentication and TLS come from `kube` for every request (`applyToHTTPSOptions`: bearer tokens,
+ * token files and exec plugins refreshed as client-node does, client certificates, CA, `tls-server-name`,
+ * `insecure-skip-tls-verify`); a cluster behind `proxy-url` goes through client-node's proxy agent. A non-2xx
+ * answer throws client-node's `ApiException` with the status code and the parsed `Status` body, as client-node's
+ * own clients do, so callers classify errors one way whichever client made the call.
+ * Caveats: bodies are plain JSON — timestamps stay strings (client-node's typed clients turn some into `Date`).
+ * @throws {ApiException} for an HTTP error answer; the request's own error (network, abort) otherwise.
+ */
+export async function kubeRequest<T>(kube: KubeConfig, request: KubeRequest): Promise<T> {
+  const server = kube.getCurrentCluster()?.server;
+  if (!server) throw new Error('the kubeconfig names no cluster server for its current context');
+  const options: https.RequestOptions = {};
+  await kube.applyToHTTPSOptions(options);
+  const url = new URL(request.path, server);
+  for (const [key, value] of Object.entries(request.query ?? {}))
+    if (value !== undefined) url.searchParams.set(key, value);
+  const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
+  const headers: http.OutgoingHttpHeaders = {
+    ...(options.headers as http.OutgoingHttpHeaders | undefined),
+    Accept: 'application/json',
+  };
+  if (payload !== undefined) {
+    headers['Content-Type'] = request.contentType ?? 'application/json';
+    headers['Content-Length'] = Buffer.byteLength(payload);
+  }
+  const proxied = kube.getCurrentCluster()?.proxyUrl !== undefined;
+  const agent = proxied ? options.agent : pooledAgent(kube, url.protocol, options);
+  const send = url.protocol === 'http:' ? http.request : https.request;
+  return await new Promise<T>((resolve, reject) => {
+    const outgoing = send(
+      url,
+      { method: request.method, headers, agent, ...(request.signal ? { signal: request.signal } : {}) },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const code = response.statusCode ?? 0;
+          const body = parseBody(Buffer.concat(chunks).toString('utf8'));
+          if (code >= 200 && code < 300) resolve(body as T);
+          else reject(new ApiException(code, response.statusMessage ?? '', body, headersOf(response)));
+        });
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(payload);
+  });
+}
+
+function headersOf(response: http.IncomingMessage): Record<string, string> {
+  const flat = Object.entries(response.headers).map(([name, value]) => [name, String(value)]);
+  return Object.fromEntries(flat);
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The keep-alive agent of one TLS identity (CA, client certificate and key, server name, verification). */
+function pooledAgent(kube: KubeConfig, protocol: string, options: https.RequestOptions): http.Agent {
+  let pool = agents.get(kube);
+  if (!pool) {
+    pool = new Map();
+    agents.set(kube, pool);
+  }
+  const tls = {
+    ca: options.ca,
+    cert: options.cert,
+    key: options.key,
+    servername: options.servername,
+    rejectUnauthorized: options.rejectUnauthorized,
+  };
+  const key = `${protocol}${digestOf(tls)}`;
+  const known = pool.get(key);
+  if (known) return known;
+  const made =
+    protocol === 'http:'
+      ? new http.Agent({ keepAlive: true })
+      : new https.Agent({ keepAlive: true, ...definedOnly(tls) });
+  pool.set(key, made);
+  return made;
+}
+
+function definedOnly<T extends object>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function digestOf(tls: object): string {
+  const hash = createHash('sha256');
+  for (const value of Object.values(tls)) hash.update(`${value === undefined ? '' : String(value)}\0`);
+  return hash.digest('hex');
+}
+
+/** Closes the keep-alive connections {@link kubeRequest} holds for `kube`; later requests open new ones. */
+export function closeKubeRequestAgents(kube: KubeConfig): void {
+  for (const agent of agents.get(kube)?.values() ?? []) agent.destroy();
+  agents.delete(kube);
+}

@@ -1,0 +1,117 @@
+import { ApiException, PatchStrategy } from '@kubernetes/client-node';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { statusMessageOf } from '../../src/core/kube-status.js';
+import { closeKubeRequestAgents, kubeRequest } from '../../src/runtime/kube-http.js';
+import {
+  adminKubeConfig,
+  createTestNamespace,
+  kubeConfigFor,
+  serviceAccountKubeConfig,
+  uniqueName,
+} from '../support/kube.js';
+import { startRelay } from '../support/relay.js';
+
+interface NamespaceList {
+  readonly items: { readonly metadata: { readonly name: string } }[];
+}
+
+/** The error `promise` rejects with. */
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+describe('kubeRequest', () => {
+  it('answers parsed JSON, sending one kubeconfig’s calls over one kept-alive connection', async () => {
+    const relay = await startRelay();
+    onTestFinished(() => closeKubeRequestAgents(relay.kube));
+    for (let i = 0; i < 5; i++) {
+      const list = await kubeRequest<NamespaceList>(relay.kube, {
+        method: 'GET',
+        path: '/api/v1/namespaces',
+        query: { limit: '1' },
+      });
+      expect(list.items).toHaveLength(1);
+    }
+    expect(relay.connections()).toBe(1);
+  });
+
+  it('writes with the content type it is given: a merge patch, then a forced server-side apply with its field manager', async () => {
+    const kube = adminKubeConfig();
+    onTestFinished(() => closeKubeRequestAgents(kube));
+    const namespace = await createTestNamespace('http');
+    const name = uniqueName('cm');
+    const path = `/api/v1/namespaces/${namespace}/configmaps`;
+    await kubeRequest(kube, { method: 'POST', path, body: { metadata: { name }, data: { a: '1' } } });
+    await kubeRequest(kube, {
+      method: 'PATCH',
+      path: `${path}/${name}`,
+      body: { data: { b: '2' } },
+      contentType: PatchStrategy.MergePatch,
+    });
+    const applied = await kubeRequest<{
+      data: Record<string, string>;
+      metadata: { managedFields: { manager: string }[] };
+    }>(kube, {
+      method: 'PATCH',
+      path: `${path}/${name}`,
+      query: { fieldManager: 'kube-http-test', force: 'true' },
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { c: '3' } },
+      contentType: PatchStrategy.ServerSideApply,
+    });
+    expect(applied.data).toEqual({ a: '1', b: '2', c: '3' });
+    expect(applied.metadata.managedFields.map((f) => f.manager)).toContain('kube-http-test');
+  });
+
+  it('throws client-node’s ApiException with the code and the Status body the API server answered', async () => {
+    const kube = adminKubeConfig();
+    onTestFinished(() => closeKubeRequestAgents(kube));
+    const missing = uniqueName('missing');
+    const error = await rejectionOf(
+      kubeRequest(kube, { method: 'GET', path: `/api/v1/namespaces/${missing}` }),
+    );
+    expect(error).toBeInstanceOf(ApiException);
+    expect((error as ApiException<unknown>).code).toBe(404);
+    expect(statusMessageOf((error as ApiException<unknown>).body)).toBe(`namespaces "${missing}" not found`);
+  });
+
+  it('authenticates as the kubeconfig’s user: a client certificate, or a bearer token', async () => {
+    const stranger = await kubeConfigFor(uniqueName('stranger'));
+    onTestFinished(() => closeKubeRequestAgents(stranger));
+    const refused = await rejectionOf(kubeRequest(stranger, { method: 'GET', path: '/api/v1/namespaces' }));
+    expect((refused as ApiException<unknown>).code).toBe(403);
+    expect(statusMessageOf((refused as ApiException<unknown>).body)).toContain(
+      'cannot list resource "namespaces"',
+    );
+
+    const namespace = await createTestNamespace('http');
+    const robot = uniqueName('robot');
+    await kubeRequest(adminKubeConfig(), {
+      method: 'POST',
+      path: `/api/v1/namespaces/${namespace}/serviceaccounts`,
+      body: { metadata: { name: robot } },
+    });
+    const account = await serviceAccountKubeConfig(namespace, robot);
+    onTestFinished(() => closeKubeRequestAgents(account));
+    const review = await kubeRequest<{ status: { userInfo: { username: string } } }>(account, {
+      method: 'POST',
+      path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+    });
+    expect(review.status.userInfo.username).toBe(`system:serviceaccount:${namespace}:${robot}`);
+  });
+
+  it('gives up a request once its signal fires', async () => {
+    const relay = await startRelay();
+    onTestFinished(() => closeKubeRequestAgents(relay.kube));
+    relay.freeze();
+    const controller = new AbortController();
+    const pending = rejectionOf(
+      kubeRequest(relay.kube, { method: 'GET', path: '/api/v1/namespaces', signal: controller.signal }),
+    );
+    controller.abort();
+    expect((await pending) as Error).toMatchObject({ name: 'AbortError' });
+  });
+});
