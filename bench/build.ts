@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -89,8 +89,12 @@ async function workflowBundle(dist: string, log: (line: string) => void): Promis
   if (existsSync(file)) return file;
   log('bundling the compiled workflows (as the production image does)…');
   const { bundleWorkflowCode } = await import('@temporalio/worker');
+  // The snapshot's own bundle options, so the paths are the snapshot's.
+  const { engineBundleOptions } = (await import(
+    pathToFileURL(join(dist, 'worker', 'create-worker.js')).href
+  )) as typeof import('../src/worker/create-worker.js');
   const { code } = await bundleWorkflowCode({
-    workflowsPath: join(dist, 'workflows', 'index.js'),
+    ...engineBundleOptions(),
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
   });
   await mkdir(cache, { recursive: true });

@@ -4,10 +4,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { engineWorkflowsPath } from '../src/worker/create-worker.js';
+import { engineBundleOptions } from '../src/worker/create-worker.js';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: bundle-workflows.ts OUTPUT_FILE');
-const { code } = await bundleWorkflowCode({ workflowsPath: engineWorkflowsPath() });
+const { code } = await bundleWorkflowCode(engineBundleOptions());
 await writeFile(out, code);
 console.log(`wrote ${out} (${code.length} bytes)`);

@@ -1,5 +1,5 @@
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { engineWorkflowsPath } from '../worker/create-worker.js';
+import { engineBundleOptions } from '../worker/create-worker.js';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
@@ -8,6 +8,6 @@ export const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn()
 
 /** The engine's workflow bundle, built once per process and shared by every worker a test starts. */
 export function engineBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: engineWorkflowsPath(), logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ ...engineBundleOptions(), logger: quietLogger });
   return bundle;
 }

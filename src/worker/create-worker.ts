@@ -48,8 +48,21 @@ export interface EngineWorkerOptions<K extends ResourceKind> {
 
 /** Path of the engine's workflow entry point, as TypeScript source in development or compiled JavaScript. */
 export function engineWorkflowsPath(): string {
-  const compiled = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
-  return existsSync(compiled) ? compiled : fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+  return workflowModulePath('index');
+}
+
+/**
+ * The options every bundle of the engine's workflows is made with (workers, the image, the testing kit): its entry
+ * point, and the sandbox set-up preloaded before the sandbox's globals are frozen (`src/workflows/sandbox-setup.ts`:
+ * no stack frames in workflow code). Replays bundle without the set-up, so their errors keep their stacks.
+ */
+export function engineBundleOptions(): { workflowsPath: string; preloadModules: string[] } {
+  return { workflowsPath: engineWorkflowsPath(), preloadModules: [workflowModulePath('sandbox-setup')] };
+}
+
+function workflowModulePath(name: string): string {
+  const compiled = fileURLToPath(new URL(`../workflows/${name}.js`, import.meta.url));
+  return existsSync(compiled) ? compiled : fileURLToPath(new URL(`../workflows/${name}.ts`, import.meta.url));
 }
 
 /**
@@ -63,7 +76,7 @@ export async function createEngineWorker<K extends ResourceKind>(
   const code =
     options.workflowBundle && !options.tracing
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: engineWorkflowsPath() };
+      : withBundlerOptions(engineBundleOptions());
   const dataConverter = dataConverterFor(options.codec);
   return EngineWorker.create({
     ...workerOptionsOf(DEFAULT_WORKER_TUNING),
@@ -86,4 +99,9 @@ function tracingPlugin(
     resource: new Resource({ 'service.name': tracing.serviceName ?? `staircase-${operatorName}` }),
     spanProcessor: tracing.spanProcessor,
   });
+}
+
+/** Worker options that bundle `options` at start. */
+function withBundlerOptions({ workflowsPath, preloadModules }: ReturnType<typeof engineBundleOptions>) {
+  return { workflowsPath, bundlerOptions: { preloadModules } };
 }

@@ -1,7 +1,7 @@
 import { bundleWorkflowCode, Runtime, type Worker } from '@temporalio/worker';
 import type { OperatorDefinition } from '../operator/operator.js';
 import { checkOperatorSet } from '../operator/operator-set.js';
-import { createEngineWorker, type EngineWorkerOptions, engineWorkflowsPath } from './create-worker.js';
+import { createEngineWorker, type EngineWorkerOptions, engineBundleOptions } from './create-worker.js';
 
 /** Options of {@link createEngineWorkers}: those of {@link createEngineWorker}, for several operators. */
 export interface EngineWorkersOptions
@@ -45,10 +45,7 @@ export async function createEngineWorkers(options: EngineWorkersOptions): Promis
     shared.workflowBundle ??
     (shared.tracing || operators.length === 1
       ? undefined
-      : await bundleWorkflowCode({
-          workflowsPath: engineWorkflowsPath(),
-          logger: Runtime.instance().logger,
-        }));
+      : await bundleWorkflowCode({ ...engineBundleOptions(), logger: Runtime.instance().logger }));
   const workers: OperatorWorker[] = [];
   for (const operator of operators) {
     const taskQueue = taskQueueOf(operator);
