@@ -14,6 +14,26 @@ export interface KubeRequest {
   /** Default `application/json`; a PATCH names its strategy here. */
   readonly contentType?: string;
   readonly signal?: AbortSignal;
+  /** How long the whole request may take before it is given up; default {@link KUBE_REQUEST_TIMEOUT_MS}. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Default time a request may take (as long as the local activities making them): a connection that went quiet
+ * without closing (a half-open connection, a hung proxy) would otherwise hold the call forever.
+ */
+export const KUBE_REQUEST_TIMEOUT_MS = 30_000;
+
+/** A request took longer than its `timeoutMs`: transient, as any request the server did not answer. */
+export class KubeRequestTimeoutError extends Error {
+  override readonly name = 'KubeRequestTimeoutError';
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${method} ${path}: no answer within ${timeoutMs} ms`);
+  }
 }
 
 const agents = new WeakMap<KubeConfig, Map<string, http.Agent>>();
@@ -28,48 +48,61 @@ const agents = new WeakMap<KubeConfig, Map<string, http.Agent>>();
  * `insecure-skip-tls-verify`); a cluster behind `proxy-url` goes through client-node's proxy agent. A non-2xx
  * answer throws client-node's `ApiException` with the status code and the parsed `Status` body, as client-node's
  * own clients do, so callers classify errors one way whichever client made the call.
+ * A request is given up after `timeoutMs` ({@link KubeRequestTimeoutError}) or when its `signal` fires.
  * Caveats: bodies are plain JSON — timestamps stay strings (client-node's typed clients turn some into `Date`).
- * @throws {ApiException} for an HTTP error answer; the request's own error (network, abort) otherwise.
+ * @throws {ApiException} for an HTTP error answer; {@link KubeRequestTimeoutError}; the request's own error
+ * (network, abort) otherwise.
  */
 export async function kubeRequest<T>(kube: KubeConfig, request: KubeRequest): Promise<T> {
-  const server = kube.getCurrentCluster()?.server;
-  if (!server) throw new Error('the kubeconfig names no cluster server for its current context');
-  const options: https.RequestOptions = {};
-  await kube.applyToHTTPSOptions(options);
-  const url = new URL(request.path, server);
+  const outgoing = await outgoingRequest(kube, request);
+  const timeoutMs = request.timeoutMs ?? KUBE_REQUEST_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  return await new Promise<T>((resolve, reject) => {
+    const send = outgoing.url.protocol === 'http:' ? http.request : https.request;
+    const sent = send(outgoing.url, outgoing.options, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        const code = response.statusCode ?? 0;
+        const body = parseBody(Buffer.concat(chunks).toString('utf8'));
+        if (code >= 200 && code < 300) resolve(body as T);
+        else reject(new ApiException(code, response.statusMessage ?? '', body, headersOf(response)));
+      });
+    });
+    sent.on('error', reject);
+    timer = setTimeout(
+      () => sent.destroy(new KubeRequestTimeoutError(request.method, request.path, timeoutMs)),
+      timeoutMs,
+    );
+    sent.end(outgoing.payload);
+  }).finally(() => clearTimeout(timer));
+}
+
+/** Where `request` goes and how: its URL, its options (identity, agent, headers) and its body. */
+async function outgoingRequest(kube: KubeConfig, request: KubeRequest) {
+  const cluster = kube.getCurrentCluster();
+  if (!cluster?.server) throw new Error('the kubeconfig names no cluster server for its current context');
+  const identity: https.RequestOptions = {};
+  await kube.applyToHTTPSOptions(identity);
+  const url = new URL(request.path, cluster.server);
   for (const [key, value] of Object.entries(request.query ?? {}))
     if (value !== undefined) url.searchParams.set(key, value);
   const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
   const headers: http.OutgoingHttpHeaders = {
-    ...(options.headers as http.OutgoingHttpHeaders | undefined),
+    ...(identity.headers as http.OutgoingHttpHeaders | undefined),
     Accept: 'application/json',
   };
+  // A kubeconfig user with a username and password (basic auth) comes back as `auth`, not as a header.
+  if (identity.auth && headers.Authorization === undefined)
+    headers.Authorization = `Basic ${Buffer.from(identity.auth).toString('base64')}`;
   if (payload !== undefined) {
     headers['Content-Type'] = request.contentType ?? 'application/json';
     headers['Content-Length'] = Buffer.byteLength(payload);
   }
-  const proxied = kube.getCurrentCluster()?.proxyUrl !== undefined;
-  const agent = proxied ? options.agent : pooledAgent(kube, url.protocol, options);
-  const send = url.protocol === 'http:' ? http.request : https.request;
-  return await new Promise<T>((resolve, reject) => {
-    const outgoing = send(
-      url,
-      { method: request.method, headers, agent, ...(request.signal ? { signal: request.signal } : {}) },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => {
-          const code = response.statusCode ?? 0;
-          const body = parseBody(Buffer.concat(chunks).toString('utf8'));
-          if (code >= 200 && code < 300) resolve(body as T);
-          else reject(new ApiException(code, response.statusMessage ?? '', body, headersOf(response)));
-        });
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(payload);
-  });
+  const agent = cluster.proxyUrl ? identity.agent : pooledAgent(kube, url.protocol, identity);
+  const signal = request.signal ? { signal: request.signal } : {};
+  return { url, payload, options: { method: request.method, headers, agent, ...signal } };
 }
 
 function headersOf(response: http.IncomingMessage): Record<string, string> {

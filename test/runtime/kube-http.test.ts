@@ -1,7 +1,7 @@
 import { ApiException, PatchStrategy } from '@kubernetes/client-node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { statusMessageOf } from '../../src/core/kube-status.js';
-import { closeKubeRequestAgents, kubeRequest } from '../../src/runtime/kube-http.js';
+import { closeKubeRequestAgents, KubeRequestTimeoutError, kubeRequest } from '../../src/runtime/kube-http.js';
 import {
   adminKubeConfig,
   createTestNamespace,
@@ -101,6 +101,17 @@ describe('kubeRequest', () => {
       body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
     });
     expect(review.status.userInfo.username).toBe(`system:serviceaccount:${namespace}:${robot}`);
+  });
+
+  it('gives up a request the API server does not answer within its time (a frozen connection)', async () => {
+    const relay = await startRelay();
+    onTestFinished(() => closeKubeRequestAgents(relay.kube));
+    relay.freeze();
+    const error = await rejectionOf(
+      kubeRequest(relay.kube, { method: 'GET', path: '/api/v1/namespaces', timeoutMs: 300 }),
+    );
+    expect(error).toBeInstanceOf(KubeRequestTimeoutError);
+    expect((error as Error).message).toBe('GET /api/v1/namespaces: no answer within 300 ms');
   });
 
   it('gives up a request once its signal fires', async () => {
