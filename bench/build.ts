@@ -92,7 +92,9 @@ async function workflowBundle(dist: string, log: (line: string) => void): Promis
   // The snapshot's own bundle options, so the paths are the snapshot's.
   const { engineBundleOptions } = (await import(
     pathToFileURL(join(dist, 'worker', 'create-worker.js')).href
-  )) as typeof import('../src/worker/create-worker.js');
+  )) as Partial<typeof import('../src/worker/create-worker.js')>;
+  if (!engineBundleOptions)
+    throw new Error('dist/ predates engineBundleOptions: rebuild it (drop --no-build)');
   const { code } = await bundleWorkflowCode({
     ...engineBundleOptions(),
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },

@@ -110,7 +110,12 @@ export type {
   StepLogger,
   StepPolicy,
 } from './operator/step.js';
-export { createEngineWorker, type EngineWorkerOptions, engineWorkflowsPath } from './worker/create-worker.js';
+export {
+  createEngineWorker,
+  type EngineWorkerOptions,
+  engineBundleOptions,
+  engineWorkflowsPath,
+} from './worker/create-worker.js';
 export {
   createEngineWorkers,
   type EngineWorkers,

@@ -13,7 +13,8 @@ export type RawResource = Resource<unknown, Record<string, unknown>>;
 function resourcePath(ref: ResourceRef, subresource?: 'status'): string {
   const where = ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : '';
   const tail = subresource ? `/${subresource}` : '';
-  return `/apis/${ref.group}/${ref.version}${where}/${ref.plural}/${encodeURIComponent(ref.name)}${tail}`;
+  const kind = `/apis/${encodeURIComponent(ref.group)}/${encodeURIComponent(ref.version)}`;
+  return `${kind}${where}/${encodeURIComponent(ref.plural)}/${encodeURIComponent(ref.name)}${tail}`;
 }
 
 /** Reads a custom resource; `undefined` when it does not exist. */

@@ -14,7 +14,7 @@ export interface KubeRequest {
   /** Default `application/json`; a PATCH names its strategy here. */
   readonly contentType?: string;
   readonly signal?: AbortSignal;
-  /** How long the whole request may take before it is given up; default {@link KUBE_REQUEST_TIMEOUT_MS}. */
+  /** How long the request may take from when it is sent until its answer ends; default {@link KUBE_REQUEST_TIMEOUT_MS}. */
   readonly timeoutMs?: number;
 }
 
@@ -46,9 +46,10 @@ const agents = new WeakMap<KubeConfig, Map<string, http.Agent>>();
  * Guarantees: authentication and TLS come from `kube` for every request (`applyToHTTPSOptions`: bearer tokens,
  * token files and exec plugins refreshed as client-node does, client certificates, CA, `tls-server-name`,
  * `insecure-skip-tls-verify`); a cluster behind `proxy-url` goes through client-node's proxy agent. A non-2xx
- * answer throws client-node's `ApiException` with the status code and the parsed `Status` body, as client-node's
- * own clients do, so callers classify errors one way whichever client made the call.
- * A request is given up after `timeoutMs` ({@link KubeRequestTimeoutError}) or when its `signal` fires.
+ * answer throws client-node's `ApiException` with the status code and the body as text (the `Status` JSON), as
+ * client-node's own clients do, so callers classify errors one way whichever client made the call. A request is
+ * given up `timeoutMs` after it is sent ({@link KubeRequestTimeoutError}) or when its `signal` fires; getting the
+ * credentials (an exec plugin) is bounded only by the signal, as with client-node.
  * Caveats: bodies are plain JSON — timestamps stay strings (client-node's typed clients turn some into `Date`).
  * @throws {ApiException} for an HTTP error answer; {@link KubeRequestTimeoutError}; the request's own error
  * (network, abort) otherwise.
@@ -65,9 +66,9 @@ export async function kubeRequest<T>(kube: KubeConfig, request: KubeRequest): Pr
       response.on('error', reject);
       response.on('end', () => {
         const code = response.statusCode ?? 0;
-        const body = parseBody(Buffer.concat(chunks).toString('utf8'));
-        if (code >= 200 && code < 300) resolve(body as T);
-        else reject(new ApiException(code, response.statusMessage ?? '', body, headersOf(response)));
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (code >= 200 && code < 300) resolve(parseBody(text) as T);
+        else reject(new ApiException(code, response.statusMessage ?? '', text, headersOf(response)));
       });
     });
     sent.on('error', reject);
@@ -85,9 +86,7 @@ async function outgoingRequest(kube: KubeConfig, request: KubeRequest) {
   if (!cluster?.server) throw new Error('the kubeconfig names no cluster server for its current context');
   const identity: https.RequestOptions = {};
   await kube.applyToHTTPSOptions(identity);
-  const url = new URL(request.path, cluster.server);
-  for (const [key, value] of Object.entries(request.query ?? {}))
-    if (value !== undefined) url.searchParams.set(key, value);
+  const url = requestUrl(cluster.server, request);
   const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
   const headers: http.OutgoingHttpHeaders = {
     ...(identity.headers as http.OutgoingHttpHeaders | undefined),
@@ -105,6 +104,17 @@ async function outgoingRequest(kube: KubeConfig, request: KubeRequest) {
   return { url, payload, options: { method: request.method, headers, agent, ...signal } };
 }
 
+/**
+ * The URL of `request` on `server`, keeping any path the server URL has (a cluster behind Rancher or a gateway is
+ * `https://host/k8s/clusters/c-1`): `new URL(path, server)` would drop it.
+ */
+export function requestUrl(server: string, request: Pick<KubeRequest, 'path' | 'query'>): URL {
+  const url = new URL(`${server.replace(/\/+$/, '')}${request.path}`);
+  for (const [key, value] of Object.entries(request.query ?? {}))
+    if (value !== undefined) url.searchParams.set(key, value);
+  return url;
+}
+
 function headersOf(response: http.IncomingMessage): Record<string, string> {
   const flat = Object.entries(response.headers).map(([name, value]) => [name, String(value)]);
   return Object.fromEntries(flat);
@@ -118,6 +128,9 @@ function parseBody(text: string): unknown {
     return text;
   }
 }
+
+/** Idle kept-alive connections close after this (so an agent left behind by a rotated certificate lets go of its own). */
+const IDLE_SOCKET_MS = 60_000;
 
 /** The keep-alive agent of one TLS identity (CA, client certificate and key, server name, verification). */
 function pooledAgent(kube: KubeConfig, protocol: string, options: https.RequestOptions): http.Agent {
@@ -138,8 +151,8 @@ function pooledAgent(kube: KubeConfig, protocol: string, options: https.RequestO
   if (known) return known;
   const made =
     protocol === 'http:'
-      ? new http.Agent({ keepAlive: true })
-      : new https.Agent({ keepAlive: true, ...definedOnly(tls) });
+      ? new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS })
+      : new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, ...definedOnly(tls) });
   pool.set(key, made);
   return made;
 }

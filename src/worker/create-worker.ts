@@ -22,7 +22,7 @@ export interface EngineWorkerOptions<K extends ResourceKind> {
   readonly kube: KubeConfig;
   /** Overrides the operator's task queue (tests use one per test). */
   readonly taskQueue?: string;
-  /** Pre-built workflow bundle (see `bundleEngineWorkflows`); bundled on creation when absent. */
+  /** Pre-built workflow bundle (`bundleWorkflowCode(engineBundleOptions())`); bundled on creation when absent. */
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
   /**
    * OpenTelemetry tracing of workflows and activities (spans for each run's workflow task and each step activity),
@@ -55,6 +55,9 @@ export function engineWorkflowsPath(): string {
  * The options every bundle of the engine's workflows is made with (workers, the image, the testing kit): its entry
  * point, and the sandbox set-up preloaded before the sandbox's globals are frozen (`src/workflows/sandbox-setup.ts`:
  * no stack frames in workflow code). Replays bundle without the set-up, so their errors keep their stacks.
+ * Caveats: the SDK runs preloaded modules only in its reusable V8 context (`reuseV8Context`, the default); a worker
+ * with `reuseV8Context: false` keeps the default stack traces. Pass these options to `bundleWorkflowCode` for a
+ * prebuilt `workflowBundle`.
  */
 export function engineBundleOptions(): { workflowsPath: string; preloadModules: string[] } {
   return { workflowsPath: engineWorkflowsPath(), preloadModules: [workflowModulePath('sandbox-setup')] };
@@ -76,7 +79,7 @@ export async function createEngineWorker<K extends ResourceKind>(
   const code =
     options.workflowBundle && !options.tracing
       ? { workflowBundle: options.workflowBundle }
-      : withBundlerOptions(engineBundleOptions());
+      : withBundlerOptions(engineBundleOptions(), options.tuning?.bundlerOptions);
   const dataConverter = dataConverterFor(options.codec);
   return EngineWorker.create({
     ...workerOptionsOf(DEFAULT_WORKER_TUNING),
@@ -101,7 +104,11 @@ function tracingPlugin(
   });
 }
 
-/** Worker options that bundle `options` at start. */
-function withBundlerOptions({ workflowsPath, preloadModules }: ReturnType<typeof engineBundleOptions>) {
-  return { workflowsPath, bundlerOptions: { preloadModules } };
+/** Worker options that bundle `engine` at start, with the caller's own bundler options. */
+function withBundlerOptions(
+  engine: ReturnType<typeof engineBundleOptions>,
+  own: WorkerOptions['bundlerOptions'],
+) {
+  const preloadModules = [...(own?.preloadModules ?? []), ...engine.preloadModules];
+  return { workflowsPath: engine.workflowsPath, bundlerOptions: { ...own, preloadModules } };
 }

@@ -1,7 +1,12 @@
 import { ApiException, PatchStrategy } from '@kubernetes/client-node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { statusMessageOf } from '../../src/core/kube-status.js';
-import { closeKubeRequestAgents, KubeRequestTimeoutError, kubeRequest } from '../../src/runtime/kube-http.js';
+import {
+  closeKubeRequestAgents,
+  KubeRequestTimeoutError,
+  kubeRequest,
+  requestUrl,
+} from '../../src/runtime/kube-http.js';
 import {
   adminKubeConfig,
   createTestNamespace,
@@ -22,6 +27,16 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     (error: unknown) => error,
   );
 }
+
+describe('requestUrl', () => {
+  it('keeps the path of a server URL (a cluster behind Rancher or a gateway) and encodes the query', () => {
+    const request = { path: '/api/v1/namespaces', query: { labelSelector: 'a=b,c', limit: undefined } };
+    expect(requestUrl('https://rancher.example/k8s/clusters/c-1/', request).href).toBe(
+      'https://rancher.example/k8s/clusters/c-1/api/v1/namespaces?labelSelector=a%3Db%2Cc',
+    );
+    expect(requestUrl('https://10.0.0.1:6443', request).pathname).toBe('/api/v1/namespaces');
+  });
+});
 
 describe('kubeRequest', () => {
   it('answers parsed JSON, sending one kubeconfig’s calls over one kept-alive connection', async () => {
@@ -65,7 +80,7 @@ describe('kubeRequest', () => {
     expect(applied.metadata.managedFields.map((f) => f.manager)).toContain('kube-http-test');
   });
 
-  it('throws client-node’s ApiException with the code and the Status body the API server answered', async () => {
+  it('throws client-node’s ApiException with the code and the Status text the API server answered', async () => {
     const kube = adminKubeConfig();
     onTestFinished(() => closeKubeRequestAgents(kube));
     const missing = uniqueName('missing');
@@ -74,6 +89,8 @@ describe('kubeRequest', () => {
     );
     expect(error).toBeInstanceOf(ApiException);
     expect((error as ApiException<unknown>).code).toBe(404);
+    // The body as text, as client-node's own clients give it.
+    expect(typeof (error as ApiException<unknown>).body).toBe('string');
     expect(statusMessageOf((error as ApiException<unknown>).body)).toBe(`namespaces "${missing}" not found`);
   });
 
