@@ -9,4 +9,8 @@
  * Caveats: the Temporal UI's "Stack Trace" tab shows no frames for a loop, and an error thrown by the engine's
  * workflow code carries its message without a stack. Activity failures keep theirs (made outside the sandbox).
  */
-Error.stackTraceLimit = 0;
+try {
+  Error.stackTraceLimit = 0;
+} catch {
+  // A future SDK that froze `Error` before preloading: stacks stay on, the worker still starts (a test says so).
+}
