@@ -198,6 +198,45 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
     }
   }
 
+  /** One step's check, with `signal` as the step's signal. */
+  async function check(call: StepCall, signal: AbortSignal): Promise<StepCheck> {
+    const located = await locate(call, signal);
+    if (typeof located === 'string') return { kind: 'stale', reason: located };
+    try {
+      const result = await located.step.check(located.context, call.input);
+      if (result.kind === 'passes') assertSmall(call.step, result.data, maxData);
+      if (result.kind === 'needs-fix') assertSmall(call.step, result.fix, maxData);
+      return result;
+    } catch (error) {
+      throw classifyStepError(error);
+    }
+  }
+
+  /** One step's apply, with `signal` as the step's signal. */
+  async function apply(call: StepCall & { readonly fix: unknown }, signal: AbortSignal): Promise<AppliedFix> {
+    const located = await locate(call, signal);
+    // Retrying cannot bring the object back: the run stops as stale and the next one sees the fresh state.
+    if (typeof located === 'string') return { stale: located };
+    const { step, context } = located;
+    if (!step.apply)
+      throw ApplicationFailure.nonRetryable(`step ${call.step} has no apply`, 'StepHasNoApply');
+    try {
+      // Heartbeats let Temporal retry on another worker soon after this one dies, and fire `signal` on timeout.
+      const result = await whileHeartbeating(Context.current(), async () =>
+        step.apply?.({ ...context, input: call.input, fix: call.fix }),
+      );
+      Context.current()
+        .metricMeter.createCounter('staircase_applies', 'applies', 'Successful step applies by kind and step')
+        .add(1, { kind: call.ref.kind, step: call.step });
+      return {
+        ...(result?.message ? { message: result.message } : {}),
+        ...(result?.status ? { status: result.status } : {}),
+      };
+    } catch (error) {
+      throw classifyStepError(error);
+    }
+  }
+
   /** Writes a failed status saying why the plan of a run could not be chosen. */
   async function recordPlanFailure(
     ref: ResourceRef,
@@ -244,48 +283,10 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
       return { ...seen, recorded };
     },
 
-    checkStep: (call: StepCall) =>
-      withStepSignal(Context.current(), async (signal): Promise<StepCheck> => {
-        const located = await locate(call, signal);
-        if (typeof located === 'string') return { kind: 'stale', reason: located };
-        try {
-          const result = await located.step.check(located.context, call.input);
-          if (result.kind === 'passes') assertSmall(call.step, result.data, maxData);
-          if (result.kind === 'needs-fix') assertSmall(call.step, result.fix, maxData);
-          return result;
-        } catch (error) {
-          throw classifyStepError(error);
-        }
-      }),
+    checkStep: (call: StepCall) => withStepSignal(Context.current(), (signal) => check(call, signal)),
 
     applyStep: (call: StepCall & { readonly fix: unknown }) =>
-      withStepSignal(Context.current(), async (signal): Promise<AppliedFix> => {
-        const located = await locate(call, signal);
-        // Retrying cannot bring the object back: the run stops as stale and the next one sees the fresh state.
-        if (typeof located === 'string') return { stale: located };
-        const { step, context } = located;
-        if (!step.apply)
-          throw ApplicationFailure.nonRetryable(`step ${call.step} has no apply`, 'StepHasNoApply');
-        try {
-          // Heartbeats let Temporal retry on another worker soon after this one dies, and fire `signal` on timeout.
-          const result = await whileHeartbeating(Context.current(), async () =>
-            step.apply?.({ ...context, input: call.input, fix: call.fix }),
-          );
-          Context.current()
-            .metricMeter.createCounter(
-              'staircase_applies',
-              'applies',
-              'Successful step applies by kind and step',
-            )
-            .add(1, { kind: call.ref.kind, step: call.step });
-          return {
-            ...(result?.message ? { message: result.message } : {}),
-            ...(result?.status ? { status: result.status } : {}),
-          };
-        } catch (error) {
-          throw classifyStepError(error);
-        }
-      }),
+      withStepSignal(Context.current(), (signal) => apply(call, signal)),
 
     recordRun: record,
   };
