@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { ApiException, type KubeConfig } from '@kubernetes/client-node';
+import { digestOf } from './kube-pool.js';
 
 /** One request to the API server. */
 export interface KubeRequest {
@@ -159,12 +159,6 @@ function pooledAgent(kube: KubeConfig, protocol: string, options: https.RequestO
 
 function definedOnly<T extends object>(object: T): Partial<T> {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
-}
-
-function digestOf(tls: object): string {
-  const hash = createHash('sha256');
-  for (const value of Object.values(tls)) hash.update(`${value === undefined ? '' : String(value)}\0`);
-  return hash.digest('hex');
 }
 
 /** Closes the keep-alive connections {@link kubeRequest} holds for `kube`; later requests open new ones. */

@@ -92,11 +92,14 @@ export async function closePooledConnections(kube: KubeConfig): Promise<void> {
   await Promise.allSettled(dispatchers.map((dispatcher) => dispatcher.close()));
 }
 
-function digestOf(options: unknown): string {
-  const text = JSON.stringify(options, (_key, value: unknown) => {
-    if (value && typeof value === 'object' && (value as { type?: unknown }).type === 'Buffer')
-      return Buffer.from((value as { data: number[] }).data).toString('base64');
-    return value;
+/**
+ * A digest of TLS options (CA, certificate, key, … as Buffers or strings, nested or not): equal options, equal
+ * digests. Buffers are hashed as base64, not as the arrays of numbers `JSON.stringify` would make of them.
+ */
+export function digestOf(options: unknown): string {
+  const text = JSON.stringify(options, function (this: Record<string, unknown>, key, value: unknown) {
+    const raw = this[key];
+    return Buffer.isBuffer(raw) ? raw.toString('base64') : value;
   });
   return createHash('sha256').update(text).digest('hex');
 }
