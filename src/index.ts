@@ -4,15 +4,17 @@
  * Authoring: {@link defineResourceKind}, {@link stepFor}, {@link planFor}, {@link defineOperator}, the check
  * results {@link passes}, {@link needsFix}, {@link waitFor}, and the step helpers {@link childStep} (an owned child
  * declared as data) and {@link statusStep} (status the plan depends on); steps talk to Kubernetes through the typed
- * {@link KubeClient} in their context. Running: {@link createEngineWorker} (or {@link createEngineWorkers} for
- * several operators) and
- * {@link signalChange}. Encrypted histories: {@link createPayloadCodec} from {@link loadCodecKeys}, passed as
- * `codec` to workers, and {@link startCodecServer} for the Temporal UI. Talking to a running loop: the signals, query and update in the workflow contract.
+ * {@link KubeClient} in their context. Signalling a loop from your own code: {@link signalChange}. Encrypted
+ * histories: {@link createPayloadCodec} from {@link loadCodecKeys}, passed as `codec` to workers, and
+ * {@link startCodecServer} for the Temporal UI. Talking to a running loop: the signals, query and update in the
+ * workflow contract. Hosting the engine in a worker of your own: `staircase-temporal/worker`.
+ *
+ * Importing this entry loads neither the Temporal worker SDK nor client-node: the watcher imports operator modules,
+ * and what they import stays in its memory.
  *
  * @packageDocumentation
  */
 
-export { createEngineActivities, type EngineActivityOptions } from './activities/create-activities.js';
 export { type LoopTarget, signalChange } from './client/reconcile-client.js';
 /** Encrypted histories: the payload codec, its key set, and the codec server for the Temporal UI. */
 export {
@@ -110,18 +112,6 @@ export type {
   StepLogger,
   StepPolicy,
 } from './operator/step.js';
-export {
-  createEngineWorker,
-  type EngineWorkerOptions,
-  engineBundleOptions,
-  engineWorkflowsPath,
-} from './worker/create-worker.js';
-export {
-  createEngineWorkers,
-  type EngineWorkers,
-  type EngineWorkersOptions,
-  type OperatorWorker,
-} from './worker/create-workers.js';
 export {
   type ChangeNotice,
   changedSignal,

@@ -1,9 +1,10 @@
-import { ApiException, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { needsFix, passes } from '../core/check-result.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { RESERVED_STEP_PREFIX } from '../operator/plan.js';
 import type { ResourceKind } from '../operator/resource-kind.js';
 import type { Step, StepContext } from '../operator/step.js';
+import { httpStatusOf } from '../runtime/kube-http.js';
 import { FinalizerPatchConflict } from './errors.js';
 import { emitEvent, jsonPatchResource, type RawResource, readResource } from './kube-objects.js';
 
@@ -101,7 +102,7 @@ export async function guardedFinalizerPatch(
     ]);
   } catch (error) {
     // A failed `test` answers 422 like a malformed patch: the object having changed since `fresh` tells them apart.
-    if (error instanceof ApiException && error.code === 422) {
+    if (httpStatusOf(error) === 422) {
       const now = await readResource(kube, ref);
       if (now?.metadata.resourceVersion !== fresh.metadata.resourceVersion)
         throw new FinalizerPatchConflict(ref, error);

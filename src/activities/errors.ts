@@ -1,9 +1,9 @@
-import { ApiException } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
 import { PERMANENT_ERROR_TYPES } from '../core/activity-contract.js';
 import { statusMessageOf } from '../core/kube-status.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { InvalidPlanError, PermanentError } from '../operator/errors.js';
+import { httpStatusOf } from '../runtime/kube-http.js';
 
 /** Kubernetes API status codes that will not heal by retrying the same request. */
 const PERMANENT_STATUS_CODES = new Set([400, 401, 403, 405, 406, 413, 415, 422]);
@@ -21,9 +21,10 @@ export function classifyStepError(error: unknown): unknown {
       cause: error,
     });
   }
-  if (error instanceof ApiException && PERMANENT_STATUS_CODES.has(error.code)) {
+  const code = httpStatusOf(error);
+  if (code !== undefined && PERMANENT_STATUS_CODES.has(code)) {
     return ApplicationFailure.create({
-      message: `the Kubernetes API rejected a request (HTTP ${error.code}): ${kubeMessage(error)}`,
+      message: `the Kubernetes API rejected a request (HTTP ${code}): ${kubeMessage(error as KubeErrorBody)}`,
       type: PERMANENT_ERROR_TYPES.kubernetes,
       nonRetryable: true,
     });
@@ -56,14 +57,19 @@ export function classifyPlanError(error: unknown): ApplicationFailure {
   });
 }
 
+/** What a Kubernetes API error (client-node's `ApiException` or `KubeApiError`) carries besides its status. */
+export interface KubeErrorBody {
+  readonly body: unknown;
+}
+
 /** The `message` of a Kubernetes API error's Status body, or the raw body. */
-export function kubeMessage(error: ApiException<unknown>): string {
+export function kubeMessage(error: KubeErrorBody): string {
   return statusMessageOf(error.body);
 }
 
 /** True when `error` is a Kubernetes 404. */
 export function isNotFound(error: unknown): boolean {
-  return error instanceof ApiException && error.code === 404;
+  return httpStatusOf(error) === 404;
 }
 
 /**
@@ -75,7 +81,7 @@ export class FinalizerPatchConflict extends Error {
   override readonly name = 'FinalizerPatchConflict';
   constructor(
     readonly ref: ResourceRef,
-    cause: ApiException<unknown>,
+    cause: unknown,
   ) {
     super(
       `the finalizers of ${ref.kind} ${ref.name} changed while being patched; retrying from a fresh read`,

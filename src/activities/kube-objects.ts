@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { ApiException, type KubeConfig, PatchStrategy } from '@kubernetes/client-node';
+import { type KubeConfig, PatchStrategy } from '@kubernetes/client-node';
 import type { EventNote } from '../core/activity-contract.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import type { Resource } from '../operator/resource-kind.js';
-import { kubeRequest } from '../runtime/kube-http.js';
+import { httpStatusOf, kubeRequest } from '../runtime/kube-http.js';
 import { isNotFound } from './errors.js';
 
 /** A custom resource as read from the API server, spec not yet validated. */
@@ -124,7 +124,7 @@ export async function emitEvent(
       },
     });
   } catch (error) {
-    if (!(error instanceof ApiException && error.code === 409)) throw error;
+    if (httpStatusOf(error) !== 409) throw error;
     // Seen before: count it. Two workers counting at once may lose one increment; Events are best-effort.
     const path = `${events}/${encodeURIComponent(name)}`;
     const seen = await kubeRequest<{ count?: number }>(kube, { method: 'GET', path });

@@ -1,7 +1,7 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { createPayloadCodec } from '../codec/data-converter.js';
 import { loadCodecKeys } from '../codec/keys.js';
-import { loadKubeConfig } from '../runtime/kube-config.js';
+import { loadKubeEndpoint } from '../runtime/kube-endpoint.js';
+import type { KubeEndpoint } from '../runtime/kube-http.js';
 import { type TemporalSettings, TemporalSettingsSchema } from '../runtime/temporal-connection.js';
 import { flagOrEnv } from './parse.js';
 
@@ -40,7 +40,10 @@ export function temporalSettings(
   return keys ? { ...settings, codec: createPayloadCodec(keys) } : settings;
 }
 
-/** The Kubernetes client configuration of a production process: the kubeconfig file when given, else in-cluster. */
-export function kubeConfigFrom(kubeconfig: string | undefined): KubeConfig {
-  return loadKubeConfig({ file: kubeconfig, fallback: 'in-cluster' });
+/**
+ * The Kubernetes identity of a production process: the kubeconfig file when given, else in-cluster. Lean (no
+ * client-node) where the kubeconfig allows: `kubeConfigOf` turns it into client-node's for a worker.
+ */
+export function kubeEndpointFrom(kubeconfig: string | undefined): Promise<KubeEndpoint> {
+  return loadKubeEndpoint({ file: kubeconfig, fallback: 'in-cluster' });
 }

@@ -1,7 +1,43 @@
 import http from 'node:http';
 import https from 'node:https';
-import { ApiException, type KubeConfig } from '@kubernetes/client-node';
 import { digestOf } from './kube-pool.js';
+
+/**
+ * What {@link kubeRequest} needs of a Kubernetes identity: the current cluster's server and, per request, TLS and
+ * authentication. client-node's `KubeConfig` is one; `loadKubeEndpoint` gives one without loading client-node.
+ */
+export interface KubeEndpoint {
+  getCurrentCluster(): { readonly server: string; readonly proxyUrl?: string | undefined } | null;
+  /** Sets CA, client certificate and key, server name, verification and the Authorization header on `options`. */
+  applyToHTTPSOptions(options: https.RequestOptions): Promise<void>;
+}
+
+/**
+ * An HTTP error answer of the API server to {@link kubeRequest}: the status code and the body as text (a `Status`
+ * JSON), the shape of client-node's `ApiException` so that callers read both the same way (see `httpStatusOf`).
+ */
+export class KubeApiError extends Error {
+  override readonly name = 'KubeApiError';
+  constructor(
+    readonly code: number,
+    readonly body: string,
+    readonly headers: Readonly<Record<string, string>>,
+    method: string,
+    path: string,
+  ) {
+    super(`HTTP-Code: ${code} ${method} ${path} Body: ${body}`);
+  }
+}
+
+/**
+ * The HTTP status of a Kubernetes API error — a {@link KubeApiError} or client-node's `ApiException`, told by their
+ * shared shape (a numeric `code` and a `body`) so that recognising one does not load client-node — else undefined.
+ */
+export function httpStatusOf(error: unknown): number | undefined {
+  if (!(error instanceof Error) || !('body' in error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
 
 /** One request to the API server. */
 export interface KubeRequest {
@@ -36,7 +72,7 @@ export class KubeRequestTimeoutError extends Error {
   }
 }
 
-const agents = new WeakMap<KubeConfig, Map<string, http.Agent>>();
+const agents = new WeakMap<KubeEndpoint, Map<string, http.Agent>>();
 
 /**
  * Sends one request to the API server of `kube`'s current context and answers its JSON body — a lean path for the
@@ -46,21 +82,20 @@ const agents = new WeakMap<KubeConfig, Map<string, http.Agent>>();
  * Guarantees: authentication and TLS come from `kube` for every request (`applyToHTTPSOptions`: bearer tokens,
  * token files and exec plugins refreshed as client-node does, client certificates, CA, `tls-server-name`,
  * `insecure-skip-tls-verify`); a cluster behind `proxy-url` goes through client-node's proxy agent. A non-2xx
- * answer throws client-node's `ApiException` with the status code and the body as text (the `Status` JSON), as
- * client-node's own clients do, so callers classify errors one way whichever client made the call. A request is
+ * answer throws {@link KubeApiError} with the status code and the body as text (the `Status` JSON), shaped as
+ * client-node's `ApiException`, so callers classify errors one way whichever client made the call. A request is
  * given up `timeoutMs` after it is sent ({@link KubeRequestTimeoutError}) or when its `signal` fires; getting the
  * credentials (an exec plugin) is bounded only by the signal, as with client-node.
  * Caveats: bodies are plain JSON — timestamps stay strings (client-node's typed clients turn some into `Date`).
- * @throws {ApiException} for an HTTP error answer; {@link KubeRequestTimeoutError}; the request's own error
+ * @throws {KubeApiError} for an HTTP error answer; {@link KubeRequestTimeoutError}; the request's own error
  * (network, abort) otherwise.
  */
-export async function kubeRequest<T>(kube: KubeConfig, request: KubeRequest): Promise<T> {
+export async function kubeRequest<T>(kube: KubeEndpoint, request: KubeRequest): Promise<T> {
   const outgoing = await outgoingRequest(kube, request);
   const timeoutMs = request.timeoutMs ?? KUBE_REQUEST_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
   return await new Promise<T>((resolve, reject) => {
-    const send = outgoing.url.protocol === 'http:' ? http.request : https.request;
-    const sent = send(outgoing.url, outgoing.options, (response) => {
+    const sent = outgoing.send(outgoing.url, outgoing.options, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', reject);
@@ -68,7 +103,7 @@ export async function kubeRequest<T>(kube: KubeConfig, request: KubeRequest): Pr
         const code = response.statusCode ?? 0;
         const text = Buffer.concat(chunks).toString('utf8');
         if (code >= 200 && code < 300) resolve(parseBody(text) as T);
-        else reject(new ApiException(code, response.statusMessage ?? '', text, headersOf(response)));
+        else reject(new KubeApiError(code, text, headersOf(response), request.method, request.path));
       });
     });
     sent.on('error', reject);
@@ -80,8 +115,8 @@ export async function kubeRequest<T>(kube: KubeConfig, request: KubeRequest): Pr
   }).finally(() => clearTimeout(timer));
 }
 
-/** Where `request` goes and how: its URL, its options (identity, agent, headers) and its body. */
-async function outgoingRequest(kube: KubeConfig, request: KubeRequest) {
+/** Where `request` goes and how: its URL, its options (identity, agent, headers) and its body; `send` sends it. */
+export async function outgoingRequest(kube: KubeEndpoint, request: KubeRequest) {
   const cluster = kube.getCurrentCluster();
   if (!cluster?.server) throw new Error('the kubeconfig names no cluster server for its current context');
   const identity: https.RequestOptions = {};
@@ -101,7 +136,8 @@ async function outgoingRequest(kube: KubeConfig, request: KubeRequest) {
   }
   const agent = cluster.proxyUrl ? identity.agent : pooledAgent(kube, url.protocol, identity);
   const signal = request.signal ? { signal: request.signal } : {};
-  return { url, payload, options: { method: request.method, headers, agent, ...signal } };
+  const send = url.protocol === 'http:' ? http.request : https.request;
+  return { url, payload, send, options: { method: request.method, headers, agent, ...signal } };
 }
 
 /**
@@ -115,7 +151,8 @@ export function requestUrl(server: string, request: Pick<KubeRequest, 'path' | '
   return url;
 }
 
-function headersOf(response: http.IncomingMessage): Record<string, string> {
+/** A response's headers, one string each. */
+export function headersOf(response: http.IncomingMessage): Record<string, string> {
   const flat = Object.entries(response.headers).map(([name, value]) => [name, String(value)]);
   return Object.fromEntries(flat);
 }
@@ -133,7 +170,7 @@ function parseBody(text: string): unknown {
 const IDLE_SOCKET_MS = 60_000;
 
 /** The keep-alive agent of one TLS identity (CA, client certificate and key, server name, verification). */
-function pooledAgent(kube: KubeConfig, protocol: string, options: https.RequestOptions): http.Agent {
+function pooledAgent(kube: KubeEndpoint, protocol: string, options: https.RequestOptions): http.Agent {
   let pool = agents.get(kube);
   if (!pool) {
     pool = new Map();
@@ -162,7 +199,7 @@ function definedOnly<T extends object>(object: T): Partial<T> {
 }
 
 /** Closes the keep-alive connections {@link kubeRequest} holds for `kube`; later requests open new ones. */
-export function closeKubeRequestAgents(kube: KubeConfig): void {
+export function closeKubeRequestAgents(kube: KubeEndpoint): void {
   for (const agent of agents.get(kube)?.values() ?? []) agent.destroy();
   agents.delete(kube);
 }

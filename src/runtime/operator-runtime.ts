@@ -9,8 +9,9 @@ import type { WatcherLogger } from '../watcher/logger.js';
 import { temporalSignalSender } from '../watcher/temporal-sender.js';
 import { type RunningWatcher, startWatcher } from '../watcher/watcher.js';
 import type { EngineWorkerOptions } from '../worker/create-worker.js';
-import { createEngineWorkers, type EngineWorkers } from '../worker/create-workers.js';
-import { closeKubeRequestAgents } from './kube-http.js';
+import type { EngineWorkers } from '../worker/create-workers.js';
+import { isClientNodeConfig, kubeConfigOf } from './kube-endpoint.js';
+import { closeKubeRequestAgents, type KubeEndpoint } from './kube-http.js';
 import { closePooledConnections, poolConnectionsIfSupported } from './kube-pool.js';
 import {
   connectClient,
@@ -25,7 +26,7 @@ export type RuntimeWorkerOptions = Pick<
   EngineWorkerOptions<OperatorDefinition['kind']>,
   'workflowBundle' | 'tracing' | 'tuning'
 > & {
-  /** The workers' identity towards the API server; default the runtime's `kube`. */
+  /** The workers' identity towards the API server; default the runtime's `kube` (as client-node's `KubeConfig`). */
   readonly kube?: KubeConfig;
   /** Wait for Temporal to come up instead of failing at once (production workers). */
   readonly waitForTemporal?: WaitForTemporalOptions;
@@ -36,8 +37,11 @@ export interface OperatorRuntimeOptions {
   /** One or several operators: distinct names, kinds and task queues. */
   readonly operators: readonly OperatorDefinition[];
   readonly temporal: TemporalSettings;
-  /** The process's Kubernetes identity (see `loadKubeConfig`). */
-  readonly kube: KubeConfig;
+  /**
+   * The process's Kubernetes identity: client-node's `KubeConfig` (`loadKubeConfig`) or a lean one
+   * (`loadKubeEndpoint`: a watcher-only process then never loads client-node).
+   */
+  readonly kube: KubeEndpoint;
   /** Each operator's task queue; default its own (`options.taskQueue`, else `staircase-<name>`). */
   readonly taskQueueOf?: (operator: OperatorDefinition) => string;
   /** Run the operators' workers in this process (one per operator, one shared connection); `false`: none. */
@@ -86,16 +90,16 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
   const stop = async () => {
     for (const step of stops.splice(0).reverse()) await step().catch(() => {});
   };
-  for (const kube of new Set([options.kube, options.worker ? options.worker.kube : undefined])) {
-    if (!kube) continue;
-    poolConnectionsIfSupported(kube);
+  const workerKube = options.worker ? (options.worker.kube ?? (await kubeConfigOf(options.kube))) : undefined;
+  for (const kube of new Set<KubeEndpoint>(workerKube ? [options.kube, workerKube] : [options.kube])) {
+    if (isClientNodeConfig(kube)) poolConnectionsIfSupported(kube);
     stops.push(async () => {
       closeKubeRequestAgents(kube);
-      await closePooledConnections(kube);
+      if (isClientNodeConfig(kube)) await closePooledConnections(kube);
     });
   }
   try {
-    const started = await startParts(options, taskQueueOf, targets, stops);
+    const started = await startParts(options, workerKube, taskQueueOf, targets, stops);
     return { targets, ...started, stop };
   } catch (error) {
     await stop();
@@ -107,13 +111,15 @@ type Stops = (() => Promise<void>)[];
 
 async function startParts(
   options: OperatorRuntimeOptions,
+  workerKube: KubeConfig | undefined,
   taskQueueOf: (operator: OperatorDefinition) => string,
   targets: ReadonlyMap<string, LoopTarget>,
   stops: Stops,
 ) {
-  const workers = options.worker
-    ? await startWorkers(options, options.worker, taskQueueOf, stops)
-    : undefined;
+  const workers =
+    options.worker && workerKube
+      ? await startWorkers(options, { ...options.worker, kube: workerKube }, taskQueueOf, stops)
+      : undefined;
   const client = options.watcher || options.client ? await connectClient(options.temporal) : undefined;
   if (client) stops.push(() => client.connection.close());
   const watcher =
@@ -135,7 +141,7 @@ async function startParts(
 
 async function startWorkers(
   options: OperatorRuntimeOptions,
-  worker: RuntimeWorkerOptions,
+  worker: RuntimeWorkerOptions & { readonly kube: KubeConfig },
   taskQueueOf: (operator: OperatorDefinition) => string,
   stops: Stops,
 ): Promise<{ workers: EngineWorkers; done: Promise<void> }> {
@@ -144,6 +150,8 @@ async function startWorkers(
     : await connectWorker(options.temporal);
   stops.push(() => connection.close());
   const { kube, waitForTemporal: _wait, ...build } = worker;
+  // Loaded by workers only: the activities load client-node, which a watcher-only process does without.
+  const { createEngineWorkers } = await import('../worker/create-workers.js');
   const workers = await createEngineWorkers({
     ...build,
     operators: options.operators,
@@ -151,7 +159,7 @@ async function startWorkers(
     connection,
     namespace: options.temporal.namespace,
     ...(options.temporal.codec ? { codec: options.temporal.codec } : {}),
-    kube: kube ?? options.kube,
+    kube,
   });
   const done = workers.run();
   // Observed here so a failing worker is never an unhandled rejection; callers await `done` for the failure.

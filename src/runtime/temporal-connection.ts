@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { backoffDelay } from '../core/backoff.js';
@@ -100,6 +100,8 @@ export async function connectClient(settings: TemporalSettings): Promise<Client>
  * @throws {TemporalUnreachableError} naming the address.
  */
 export async function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
+  // The worker SDK is loaded by workers only: a watcher's process stays without it.
+  const { NativeConnection } = await import('@temporalio/worker');
   try {
     return await NativeConnection.connect(
       connectionOptions(settings) as Parameters<typeof NativeConnection.connect>[0],

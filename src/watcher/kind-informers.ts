@@ -1,5 +1,6 @@
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { collectionPath, listerFor, type WatchedKind } from './kube-paths.js';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeEndpoint } from '../runtime/kube-http.js';
+import { collectionPath, type WatchedKind } from './kube-paths.js';
 import { type InformerHooks, type InformerTiming, SupervisedInformer } from './supervised-informer.js';
 
 /** A watch event type as the informers report it (every object of a (re)list comes as `ADDED`). */
@@ -36,7 +37,7 @@ export class KindInformers {
 
   /** @param onEvent called once per event of each collection, before its handlers (metrics). */
   constructor(
-    private readonly kube: KubeConfig,
+    private readonly kube: KubeEndpoint,
     private readonly timing: InformerTiming,
     private readonly hooks: InformerHooks,
     private readonly onEvent: (kind: string, type: WatchEventType) => void = () => {},
@@ -74,7 +75,7 @@ export class KindInformers {
   }
 
   #informerFor(entry: Entry): SupervisedInformer {
-    const { kind, namespace, labelSelector } = entry.request;
+    const { kind, labelSelector } = entry.request;
     const fanOut: WatchHandler = (type, object) => {
       this.onEvent(kind.kind, type);
       for (const handler of entry.handlers) handler(type, object);
@@ -84,7 +85,6 @@ export class KindInformers {
       {
         name: kind.kind,
         path: entry.path,
-        list: listerFor(this.kube, kind, namespace, labelSelector),
         ...(labelSelector ? { labelSelector } : {}),
         onEvent: fanOut,
       },

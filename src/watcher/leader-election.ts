@@ -1,9 +1,24 @@
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { httpStatusOf, type KubeEndpoint, kubeRequest } from '../runtime/kube-http.js';
 import type { WatcherLogger } from './logger.js';
+
+/** A `coordination.k8s.io/v1` Lease as the API server sends it (times are RFC 3339 strings with microseconds). */
+interface Lease {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; [field: string]: unknown };
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+    [field: string]: unknown;
+  };
+}
 
 /** Options of {@link LeaderElector}. */
 export interface LeaderElectionOptions {
-  readonly kube: KubeConfig;
+  readonly kube: KubeEndpoint;
   readonly namespace: string;
   readonly leaseName: string;
   /** Unique per process (pod name plus a random suffix). */
@@ -36,11 +51,7 @@ export class LeaderElector {
   #stopped = false;
   /** Numbers each round, so that a round which outlived its deadline cannot make us leader afterwards. */
   #round = 0;
-  readonly #api: CoordinationV1Api;
-
-  constructor(private readonly options: LeaderElectionOptions) {
-    this.#api = options.kube.makeApiClient(CoordinationV1Api);
-  }
+  constructor(private readonly options: LeaderElectionOptions) {}
 
   /** Whether this process leads now. */
   get isLeader(): boolean {
@@ -68,7 +79,7 @@ export class LeaderElector {
           acquireTime: microTime(lease.spec.acquireTime ?? new Date()),
           renewTime: microTime(new Date()),
         };
-        await this.#api.replaceNamespacedLease({ ...this.#where(), body: { ...lease, spec } });
+        await this.#send('PUT', this.#leasePath(), { ...lease, spec });
       }
     } catch (error) {
       this.options.log.warn('could not release the lease', { error: String(error) });
@@ -98,16 +109,13 @@ export class LeaderElector {
     const now = new Date();
     const lease = await this.#read();
     if (!lease) {
-      await this.#api.createNamespacedLease({
-        namespace: this.options.namespace,
-        body: this.#leaseBody(now, 0),
-      });
+      await this.#send('POST', this.#leasesPath(), this.#leaseBody(now, 0));
       this.#renewed(round);
       return;
     }
     const holder = lease.spec?.holderIdentity ?? '';
     const renew = lease.spec?.renewTime;
-    this.#observe(holder, renew instanceof Date ? renew.toISOString() : String(renew ?? ''));
+    this.#observe(holder, renew ?? '');
     const mine = holder === this.options.identity;
     const expired = holder === '' || Date.now() - this.#observedAt > this.#durationOf(lease);
     if (mine || expired) await this.#write(lease, now, mine, round);
@@ -115,22 +123,22 @@ export class LeaderElector {
   }
 
   /** Renews our lease, or takes over an expired one, guarded by the lease's resourceVersion. */
-  async #write(lease: V1Lease, now: Date, mine: boolean, round: number): Promise<void> {
+  async #write(lease: Lease, now: Date, mine: boolean, round: number): Promise<void> {
     const transitions = (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1);
     const fresh = this.#leaseBody(now, transitions);
     const spec =
       mine && lease.spec?.acquireTime ? { ...fresh.spec, acquireTime: lease.spec.acquireTime } : fresh.spec;
-    const body: V1Lease = {
+    const body: Lease = {
       ...fresh,
       metadata: { ...lease.metadata, name: this.options.leaseName },
       ...(spec ? { spec } : {}),
     };
     try {
-      await this.#api.replaceNamespacedLease({ ...this.#where(), body });
+      await this.#send('PUT', this.#leasePath(), body);
       this.#renewed(round);
     } catch (error) {
       // 409: someone else wrote the lease since we read it; they hold it now.
-      if ((error as { code?: number }).code === 409 && this.#leading) this.#setLeading(false);
+      if (httpStatusOf(error) === 409 && this.#leading) this.#setLeading(false);
       throw error;
     }
   }
@@ -148,7 +156,7 @@ export class LeaderElector {
     }
   }
 
-  #durationOf(lease: V1Lease): number {
+  #durationOf(lease: Lease): number {
     return (lease.spec?.leaseDurationSeconds ?? this.options.leaseDurationMs / 1000) * 1000;
   }
 
@@ -160,20 +168,28 @@ export class LeaderElector {
     else this.options.onStoppedLeading();
   }
 
-  async #read(): Promise<V1Lease | undefined> {
+  async #read(): Promise<Lease | undefined> {
     try {
-      return await this.#api.readNamespacedLease(this.#where());
+      return await kubeRequest<Lease>(this.options.kube, { method: 'GET', path: this.#leasePath() });
     } catch (error) {
-      if ((error as { code?: number }).code === 404) return undefined;
+      if (httpStatusOf(error) === 404) return undefined;
       throw error;
     }
   }
 
-  #where() {
-    return { name: this.options.leaseName, namespace: this.options.namespace };
+  async #send(method: 'POST' | 'PUT', path: string, body: Lease): Promise<void> {
+    await kubeRequest(this.options.kube, { method, path, body });
   }
 
-  #leaseBody(now: Date, transitions: number): V1Lease {
+  #leasesPath(): string {
+    return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.options.namespace)}/leases`;
+  }
+
+  #leasePath(): string {
+    return `${this.#leasesPath()}/${encodeURIComponent(this.options.leaseName)}`;
+  }
+
+  #leaseBody(now: Date, transitions: number): Lease {
     return {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -199,11 +215,8 @@ function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
-/**
- * A `metav1.MicroTime` as the API server parses it (six fractional digits). client-node sends a Date with three,
- * which the server refuses, so the string is passed through in the Date's place.
- */
-function microTime(value: Date | string): Date {
+/** A `metav1.MicroTime` as the API server parses it (six fractional digits). */
+function microTime(value: Date | string): string {
   const iso = value instanceof Date ? value.toISOString() : new Date(value).toISOString();
-  return iso.replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+  return iso.replace(/\.(\d{3})Z$/, '.$1000Z');
 }

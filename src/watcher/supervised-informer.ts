@@ -1,11 +1,7 @@
-import {
-  type Informer,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  makeInformer,
-} from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { backoffDelay } from '../core/backoff.js';
+import type { KubeEndpoint } from '../runtime/kube-http.js';
+import { ListWatch } from './list-watch.js';
 import type { WatcherLogger } from './logger.js';
 
 /** What to watch and what to do with each event. */
@@ -14,7 +10,6 @@ export interface InformerTarget {
   readonly name: string;
   /** API path of the collection, e.g. `/api/v1/configmaps` or `/apis/g/v1/namespaces/ns/things`. */
   readonly path: string;
-  readonly list: () => Promise<KubernetesListObject<KubernetesObject>>;
   readonly labelSelector?: string;
   /** `type` is ADDED, MODIFIED or DELETED; ADDED also for every object of each (re)list. */
   readonly onEvent: (type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubernetesObject) => void;
@@ -37,8 +32,8 @@ export interface InformerHooks {
 }
 
 /**
- * A client-node informer that does not stay dead: it is replaced by a new one (a fresh list, then a watch) after an
- * error, after a silent period, and periodically.
+ * An informer ({@link ListWatch}) that does not stay dead: it is replaced by a new one (a fresh list, then a watch)
+ * after an error, after a silent period, and periodically.
  *
  * Guarantees: after {@link SupervisedInformer.stop} no callback runs. Every (re)list reports every object as ADDED,
  * and every object reported before but missing from the new list as DELETED (it was deleted while no watch ran),
@@ -47,7 +42,7 @@ export interface InformerHooks {
  * the restart reports the current state.
  */
 export class SupervisedInformer {
-  #informer: Informer<KubernetesObject> | undefined;
+  #informer: ListWatch | undefined;
   #generation = 0;
   #lastActivity = Date.now();
   #lastRelist = Date.now();
@@ -60,7 +55,7 @@ export class SupervisedInformer {
   readonly #reported = new Map<string, KubernetesObject>();
 
   constructor(
-    private readonly kube: KubeConfig,
+    private readonly kube: KubeEndpoint,
     private readonly target: InformerTarget,
     private readonly timing: InformerTiming,
     private readonly hooks: InformerHooks,
@@ -90,24 +85,21 @@ export class SupervisedInformer {
     if (this.#stopped) return;
     const generation = ++this.#generation;
     const current = () => generation === this.#generation && !this.#stopped;
-    const informer = makeInformer(this.kube, this.target.path, this.target.list, this.target.labelSelector);
-    const forward = (type: 'ADDED' | 'MODIFIED' | 'DELETED') => (object: KubernetesObject) => {
-      if (!current()) return;
-      this.#lastActivity = Date.now();
-      if (type === 'DELETED') this.#reported.delete(keyOf(object));
-      else this.#reported.set(keyOf(object), object);
-      this.target.onEvent(type, object);
-    };
-    informer.on('add', forward('ADDED'));
-    informer.on('update', forward('MODIFIED'));
-    informer.on('delete', forward('DELETED'));
-    informer.on('connect', () => {
-      if (!current()) return;
-      this.#lastActivity = Date.now();
-    });
-    informer.on('error', (error: unknown) => {
-      if (current())
-        this.#scheduleRestart(`error: ${error instanceof Error ? error.message : String(error)}`);
+    const informer = new ListWatch(this.kube, this.target, {
+      onEvent: (type, object) => {
+        if (!current()) return;
+        this.#lastActivity = Date.now();
+        if (type === 'DELETED') this.#reported.delete(keyOf(object));
+        else this.#reported.set(keyOf(object), object);
+        this.target.onEvent(type, object);
+      },
+      onAlive: () => {
+        if (current()) this.#lastActivity = Date.now();
+      },
+      onError: (error) => {
+        if (current())
+          this.#scheduleRestart(`error: ${error instanceof Error ? error.message : String(error)}`);
+      },
     });
     this.#informer = informer;
     this.#synced = false;
@@ -136,7 +128,7 @@ export class SupervisedInformer {
     const informer = this.#informer;
     this.#informer = undefined;
     this.#generation += 1;
-    await informer?.stop();
+    informer?.stop();
   }
 
   #scheduleRestart(why: string): void {

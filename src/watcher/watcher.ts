@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { workflowIdFor } from '../core/resource-ref.js';
 import type { OperatorDefinition } from '../operator/operator.js';
 import { checkOperatorSet } from '../operator/operator-set.js';
+import type { KubeEndpoint } from '../runtime/kube-http.js';
 import type { WatcherConfig } from './config.js';
 import { startHealthServer } from './http-server.js';
 import { KindInformers } from './kind-informers.js';
@@ -25,7 +25,7 @@ export interface WatchedOperator {
 export interface WatcherOptions {
   /** The operators to watch for; distinct kinds (see `checkOperatorSet`). */
   readonly operators: readonly WatchedOperator[];
-  readonly kube: KubeConfig;
+  readonly kube: KubeEndpoint;
   readonly config: WatcherConfig;
   readonly log: WatcherLogger;
 }

@@ -1,16 +1,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Resource } from '@opentelemetry/resources';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { PayloadCodec } from '@temporalio/common';
-import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import { createEngineActivities } from '../activities/create-activities.js';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { type OperatorDefinition, resolveOptions } from '../operator/operator.js';
 import type { ResourceKind } from '../operator/resource-kind.js';
-import { EngineWorker } from './engine-worker.js';
 import { DEFAULT_WORKER_TUNING, workerOptionsOf } from './tuning.js';
 
 /** Options of {@link createEngineWorker}. */
@@ -81,12 +78,15 @@ export async function createEngineWorker<K extends ResourceKind>(
       ? { workflowBundle: options.workflowBundle }
       : withBundlerOptions(engineBundleOptions(), options.tuning?.bundlerOptions);
   const dataConverter = dataConverterFor(options.codec);
+  // Loaded here, not at import: the package's entry point stays free of the worker SDK and webpack, so a watcher
+  // (or any process that only defines operators) does not carry them.
+  const { EngineWorker } = await import('./engine-worker.js');
   return EngineWorker.create({
     ...workerOptionsOf(DEFAULT_WORKER_TUNING),
     ...options.tuning,
     ...code,
     ...(dataConverter ? { dataConverter } : {}),
-    plugins: options.tracing ? [tracingPlugin(options.tracing, options.operator.name)] : [],
+    plugins: options.tracing ? [await tracingPlugin(options.tracing, options.operator.name)] : [],
     connection: options.connection,
     ...(options.namespace ? { namespace: options.namespace } : {}),
     taskQueue,
@@ -94,10 +94,14 @@ export async function createEngineWorker<K extends ResourceKind>(
   });
 }
 
-function tracingPlugin(
+async function tracingPlugin(
   tracing: NonNullable<EngineWorkerOptions<ResourceKind>['tracing']>,
   operatorName: string,
 ) {
+  const [{ OpenTelemetryPlugin }, { Resource }] = await Promise.all([
+    import('@temporalio/interceptors-opentelemetry'),
+    import('@opentelemetry/resources'),
+  ]);
   return new OpenTelemetryPlugin({
     resource: new Resource({ 'service.name': tracing.serviceName ?? `staircase-${operatorName}` }),
     spanProcessor: tracing.spanProcessor,

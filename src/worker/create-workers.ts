@@ -1,4 +1,4 @@
-import { bundleWorkflowCode, Runtime, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import type { OperatorDefinition } from '../operator/operator.js';
 import { checkOperatorSet } from '../operator/operator-set.js';
 import { createEngineWorker, type EngineWorkerOptions, engineBundleOptions } from './create-worker.js';
@@ -42,10 +42,7 @@ export async function createEngineWorkers(options: EngineWorkersOptions): Promis
   const { operators, taskQueueOf, ...shared } = options;
   checkOperatorSet(operators, taskQueueOf);
   const workflowBundle =
-    shared.workflowBundle ??
-    (shared.tracing || operators.length === 1
-      ? undefined
-      : await bundleWorkflowCode({ ...engineBundleOptions(), logger: Runtime.instance().logger }));
+    shared.workflowBundle ?? (shared.tracing || operators.length === 1 ? undefined : await bundleEngine());
   const workers: OperatorWorker[] = [];
   for (const operator of operators) {
     const taskQueue = taskQueueOf(operator);
@@ -61,6 +58,12 @@ export async function createEngineWorkers(options: EngineWorkersOptions): Promis
     for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   };
   return { workers, run: () => runAll(workers, shutdown), shutdown };
+}
+
+/** One bundle of the engine's workflows; the worker SDK (and webpack) is loaded only when a bundle is made. */
+async function bundleEngine() {
+  const { bundleWorkflowCode, Runtime } = await import('@temporalio/worker');
+  return bundleWorkflowCode({ ...engineBundleOptions(), logger: Runtime.instance().logger });
 }
 
 async function runAll(workers: readonly OperatorWorker[], shutdown: () => void): Promise<void> {

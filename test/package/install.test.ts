@@ -113,6 +113,35 @@ console.log(typeof lib.defineOperator, typeof devenv.startDevEnvironment, typeof
     expect(Object.keys(peers).sort()).toEqual(['@kubernetes/client-node', 'zod']);
   });
 
+  it('keeps the worker SDK, webpack and client-node out of operator modules and the watcher', async () => {
+    // The watcher imports the operators' modules, which import the package: what the entry loads stays in the
+    // watcher's memory (client-node alone is ≈60 MB of it).
+    const probe = `import { registerHooks } from 'node:module';
+const loaded = new Set();
+registerHooks({
+  resolve(specifier, context, next) {
+    const resolved = next(specifier, context);
+    const match = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\/(?!.*node_modules\\/)/.exec(resolved.url);
+    if (match) loaded.add(match[1]);
+    return resolved;
+  },
+});
+const lib = await import('staircase-temporal');
+await import('./node_modules/staircase-temporal/dist/cli/commands/watcher.js');
+const before = [...loaded];
+const hosting = await import('staircase-temporal/worker');
+console.log(JSON.stringify({ before, after: [...loaded], kinds: typeof lib.defineOperator + typeof hosting.createEngineWorker }));`;
+    await writeFile(join(project, 'weight.mjs'), probe);
+    const result = succeeded(await run(project, 'node', ['weight.mjs']), 'importing the entries');
+    const { before, after, kinds } = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}');
+    expect(kinds).toBe('functionfunction');
+    expect(before).toContain('@temporalio/client');
+    for (const heavy of ['@temporalio/worker', 'webpack', '@kubernetes/client-node'])
+      expect(before, heavy).not.toContain(heavy);
+    // The hosting entry loads client-node (the steps' client), and the probe sees it: its silence above means something.
+    expect(after).toContain('@kubernetes/client-node');
+  });
+
   it('type-checks a TypeScript operator against the published declarations and runs it to Ready with npx staircase dev', async () => {
     const operator = join(project, 'operator.ts');
     await copyFile(join(root, 'examples/greeting/operator.ts'), operator);

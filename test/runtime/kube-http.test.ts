@@ -1,8 +1,10 @@
-import { ApiException, PatchStrategy } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy } from '@kubernetes/client-node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { statusMessageOf } from '../../src/core/kube-status.js';
 import {
   closeKubeRequestAgents,
+  httpStatusOf,
+  KubeApiError,
   KubeRequestTimeoutError,
   kubeRequest,
   requestUrl,
@@ -80,28 +82,31 @@ describe('kubeRequest', () => {
     expect(applied.metadata.managedFields.map((f) => f.manager)).toContain('kube-http-test');
   });
 
-  it('throws client-node’s ApiException with the code and the Status text the API server answered', async () => {
+  it('throws a KubeApiError with the code and the Status text the API server answered, read as client-node’s errors are', async () => {
     const kube = adminKubeConfig();
     onTestFinished(() => closeKubeRequestAgents(kube));
     const missing = uniqueName('missing');
     const error = await rejectionOf(
       kubeRequest(kube, { method: 'GET', path: `/api/v1/namespaces/${missing}` }),
     );
-    expect(error).toBeInstanceOf(ApiException);
-    expect((error as ApiException<unknown>).code).toBe(404);
+    expect(error).toBeInstanceOf(KubeApiError);
+    expect((error as KubeApiError).code).toBe(404);
+    expect(httpStatusOf(error)).toBe(404);
     // The body as text, as client-node's own clients give it.
-    expect(typeof (error as ApiException<unknown>).body).toBe('string');
-    expect(statusMessageOf((error as ApiException<unknown>).body)).toBe(`namespaces "${missing}" not found`);
+    expect(typeof (error as KubeApiError).body).toBe('string');
+    expect(statusMessageOf((error as KubeApiError).body)).toBe(`namespaces "${missing}" not found`);
+    // The same reading of client-node's own error for the same answer.
+    const theirs = await rejectionOf(kube.makeApiClient(CoreV1Api).readNamespace({ name: missing }));
+    expect(httpStatusOf(theirs)).toBe(404);
+    expect(httpStatusOf(new Error('ECONNRESET'))).toBeUndefined();
   });
 
   it('authenticates as the kubeconfig’s user: a client certificate, or a bearer token', async () => {
     const stranger = await kubeConfigFor(uniqueName('stranger'));
     onTestFinished(() => closeKubeRequestAgents(stranger));
     const refused = await rejectionOf(kubeRequest(stranger, { method: 'GET', path: '/api/v1/namespaces' }));
-    expect((refused as ApiException<unknown>).code).toBe(403);
-    expect(statusMessageOf((refused as ApiException<unknown>).body)).toContain(
-      'cannot list resource "namespaces"',
-    );
+    expect(httpStatusOf(refused)).toBe(403);
+    expect(statusMessageOf((refused as KubeApiError).body)).toContain('cannot list resource "namespaces"');
 
     const namespace = await createTestNamespace('http');
     const robot = uniqueName('robot');

@@ -1,6 +1,5 @@
 import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { listerFor } from '../../src/watcher/kube-paths.js';
 import { SupervisedInformer } from '../../src/watcher/supervised-informer.js';
 import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
 import { startRelay } from '../support/relay.js';
@@ -13,13 +12,11 @@ describe('a supervised informer', () => {
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'kept' } } });
     const relay = await startRelay();
     const events: string[] = [];
-    const kind = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' };
     const informer = new SupervisedInformer(
       relay.kube,
       {
         name: 'ConfigMap',
         path: `/api/v1/namespaces/${namespace}/configmaps`,
-        list: listerFor(relay.kube, kind, namespace, undefined),
         onEvent: (type, object: KubernetesObject) => events.push(`${type} ${object.metadata?.name}`),
       },
       { silentTimeoutMs: 1_000, relistIntervalMs: 600_000, restartInitialMs: 100, restartMaxMs: 500 },

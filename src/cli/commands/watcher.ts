@@ -1,7 +1,7 @@
 import { startOperatorRuntime } from '../../runtime/operator-runtime.js';
 import { parseWatcherConfig } from '../../watcher/config.js';
 import { jsonLogger } from '../../watcher/logger.js';
-import { kubeConfigFrom, temporalSettings } from '../connections.js';
+import { kubeEndpointFrom, temporalSettings } from '../connections.js';
 import { loadOperators, operatorHelp, operatorPaths, taskQueueFlag } from '../load-operator.js';
 import { flagOrEnv, parseFlags, TEMPORAL_FLAGS, TEMPORAL_HELP, validated } from '../parse.js';
 
@@ -92,7 +92,7 @@ export const watcherCommand = {
     const runtime = await startOperatorRuntime({
       operators,
       temporal: settings,
-      kube: kubeConfigFrom(values.kubeconfig ?? env.KUBECONFIG),
+      kube: await kubeEndpointFrom(values.kubeconfig ?? env.KUBECONFIG),
       ...(taskQueueOf ? { taskQueueOf } : {}),
       worker: false,
       watcher: { config, log },

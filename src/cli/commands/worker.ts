@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { startOperatorRuntime } from '../../runtime/operator-runtime.js';
 import { startHealthServer } from '../../watcher/http-server.js';
 import { type WorkerTuning, WorkerTuningSchema, workerOptionsOf } from '../../worker/tuning.js';
-import { kubeConfigFrom, temporalSettings } from '../connections.js';
+import { kubeEndpointFrom, temporalSettings } from '../connections.js';
 import { UsageError } from '../errors.js';
 import { loadOperators, operatorHelp, operatorPaths, taskQueueFlag } from '../load-operator.js';
 import { parseFlags, TEMPORAL_FLAGS, TEMPORAL_HELP, validated } from '../parse.js';
@@ -105,7 +105,7 @@ export const workerCommand = {
     const runtime = await startOperatorRuntime({
       operators,
       temporal: settings,
-      kube: kubeConfigFrom(values.kubeconfig ?? env.KUBECONFIG),
+      kube: await kubeEndpointFrom(values.kubeconfig ?? env.KUBECONFIG),
       ...(taskQueueOf ? { taskQueueOf } : {}),
       worker: {
         ...tracing,
