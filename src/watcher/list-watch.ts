@@ -24,15 +24,20 @@ export interface ListWatchTarget {
   /** API path of the collection, e.g. `/api/v1/namespaces/ns/configmaps`. */
   readonly path: string;
   readonly labelSelector?: string | undefined;
+  /** The server ends each watch after a random time between half this and this (default 600), and it resumes. */
+  readonly maxWatchSeconds?: number | undefined;
 }
 
 /** HTTP 410 Gone: the watch's resourceVersion is older than the server keeps. */
 const GONE = 410;
+/** A list of tens of thousands of objects on a busy server takes seconds; give it more than a plain call. */
+const LIST_TIMEOUT_MS = 120_000;
 
 /**
  * List, then watch from the list's resourceVersion, over `kubeRequest`'s connections — the informer of the watcher,
  * without client-node. Watches ask for bookmarks (so a quiet collection keeps a fresh resourceVersion and shows
- * signs of life) and end at a random 5–10 minutes, as client-go's do, then resume from the last resourceVersion.
+ * signs of life) and end after a random time (5–10 minutes by default, as client-go's), then resume from the last
+ * resourceVersion.
  *
  * Guarantees: objects of a list carry `apiVersion` and `kind` (the API server leaves them out of list items). A
  * resourceVersion too old to resume from (410 Gone) lists again: every listed object is reported ADDED, objects
@@ -79,6 +84,7 @@ export class ListWatch {
       method: 'GET',
       path: this.target.path,
       query: { labelSelector: this.target.labelSelector },
+      timeoutMs: LIST_TIMEOUT_MS,
     });
     if (this.#stopped) return;
     const kind = list.kind?.replace(/List$/, '');
@@ -101,20 +107,22 @@ export class ListWatch {
 
   #watch(): void {
     if (this.#stopped) return;
+    const timeoutSeconds = watchSeconds(this.target.maxWatchSeconds ?? 600);
     const query = {
       watch: '1',
       allowWatchBookmarks: 'true',
       resourceVersion: this.#resourceVersion,
-      timeoutSeconds: String(300 + Math.floor(Math.random() * 300)),
+      timeoutSeconds: String(timeoutSeconds),
       labelSelector: this.target.labelSelector,
     };
     void outgoingRequest(this.kube, { method: 'GET', path: this.target.path, query })
       .then((outgoing) => {
         if (this.#stopped) return;
         const request = outgoing.send(outgoing.url, outgoing.options, (response) => {
+          const soonest = Date.now() + (timeoutSeconds * 1000) / 2;
           // A connection that breaks mid-watch errs on the response; a replaced watch's errors are its own.
           response.on('error', (error) => this.#failIfCurrent(request, error));
-          this.#receive(response);
+          this.#receive(response, soonest);
         });
         request.on('error', (error) => this.#failIfCurrent(request, error));
         this.#request = request;
@@ -123,7 +131,8 @@ export class ListWatch {
       .catch((error: unknown) => this.#fail(error));
   }
 
-  #receive(response: http.IncomingMessage): void {
+  /** @param soonest before this, a watch the server ends without an event ended at once (not by its timeout). */
+  #receive(response: http.IncomingMessage, soonest: number): void {
     const code = response.statusCode ?? 0;
     if (code !== 200) {
       let body = '';
@@ -140,6 +149,7 @@ export class ListWatch {
     }
     this.handlers.onAlive();
     let pending = '';
+    let lines = 0;
     let ended = false;
     response.setEncoding('utf8');
     response.on('data', (chunk: string) => {
@@ -148,14 +158,21 @@ export class ListWatch {
       while (newline >= 0 && !ended && !this.#stopped) {
         const line = pending.slice(0, newline);
         pending = pending.slice(newline + 1);
-        if (line.trim() !== '') ended = this.#handleLine(line);
+        if (line.trim() !== '') {
+          lines += 1;
+          ended = this.#handleLine(line);
+        }
         newline = pending.indexOf('\n');
       }
       if (ended) response.destroy();
     });
     response.on('end', () => {
-      // The server ended the watch (its timeout): resume from the last resourceVersion seen.
-      if (!ended && !this.#stopped) this.#watch();
+      if (ended || this.#stopped) return;
+      // The server ended the watch (its timeout): resume from the last resourceVersion seen — unless it ended at
+      // once, which would make resuming a busy loop.
+      if (lines === 0 && Date.now() < soonest)
+        this.#fail(new Error(`watch of ${this.target.path} ended as soon as it began`));
+      else this.#watch();
     });
   }
 
@@ -205,6 +222,11 @@ export class ListWatch {
     this.stop();
     this.handlers.onError(error);
   }
+}
+
+function watchSeconds(max: number): number {
+  const half = Math.max(1, Math.floor(max / 2));
+  return half + Math.floor(Math.random() * (Math.max(1, Math.floor(max)) - half + 1));
 }
 
 function keyOf(object: KubernetesObject): string {

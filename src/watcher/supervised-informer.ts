@@ -85,22 +85,32 @@ export class SupervisedInformer {
     if (this.#stopped) return;
     const generation = ++this.#generation;
     const current = () => generation === this.#generation && !this.#stopped;
-    const informer = new ListWatch(this.kube, this.target, {
-      onEvent: (type, object) => {
-        if (!current()) return;
-        this.#lastActivity = Date.now();
-        if (type === 'DELETED') this.#reported.delete(keyOf(object));
-        else this.#reported.set(keyOf(object), object);
-        this.target.onEvent(type, object);
+    // The API server sends bookmarks only every minute or two: ending each watch before the silent timeout keeps
+    // a quiet collection from being taken for a dead one (a reconnect is a sign of life).
+    const maxWatchSeconds = Math.min(
+      600,
+      Math.max(1, Math.floor((this.timing.silentTimeoutMs * 0.8) / 1000)),
+    );
+    const informer = new ListWatch(
+      this.kube,
+      { ...this.target, maxWatchSeconds },
+      {
+        onEvent: (type, object) => {
+          if (!current()) return;
+          this.#lastActivity = Date.now();
+          if (type === 'DELETED') this.#reported.delete(keyOf(object));
+          else this.#reported.set(keyOf(object), object);
+          this.target.onEvent(type, object);
+        },
+        onAlive: () => {
+          if (current()) this.#lastActivity = Date.now();
+        },
+        onError: (error) => {
+          if (current())
+            this.#scheduleRestart(`error: ${error instanceof Error ? error.message : String(error)}`);
+        },
       },
-      onAlive: () => {
-        if (current()) this.#lastActivity = Date.now();
-      },
-      onError: (error) => {
-        if (current())
-          this.#scheduleRestart(`error: ${error instanceof Error ? error.message : String(error)}`);
-      },
-    });
+    );
     this.#informer = informer;
     this.#synced = false;
     this.#lastActivity = Date.now();

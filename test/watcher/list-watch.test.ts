@@ -1,0 +1,78 @@
+import { CoreV1Api } from '@kubernetes/client-node';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { closeKubeRequestAgents, kubeRequest } from '../../src/runtime/kube-http.js';
+import { ListWatch } from '../../src/watcher/list-watch.js';
+import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
+
+describe('ListWatch: list, then watch, without client-node', () => {
+  it('lists objects with their kind, follows changes, and resumes when the server ends a watch', async () => {
+    const namespace = await createTestNamespace('lw');
+    const core = adminKubeConfig().makeApiClient(CoreV1Api);
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'first' } } });
+    const events: string[] = [];
+    const errors: unknown[] = [];
+    let alive = 0;
+    const kube = adminKubeConfig();
+    onTestFinished(() => closeKubeRequestAgents(kube));
+    const watch = new ListWatch(
+      kube,
+      { path: `/api/v1/namespaces/${namespace}/configmaps`, maxWatchSeconds: 2 },
+      {
+        onEvent: (type, object) => events.push(`${type} ${object.kind} ${object.metadata?.name}`),
+        onAlive: () => {
+          alive += 1;
+        },
+        onError: (error) => errors.push(error),
+      },
+    );
+    onTestFinished(() => watch.stop());
+    await watch.start();
+    // The API server leaves apiVersion and kind out of list items; ListWatch puts them back.
+    expect(events).toContain('ADDED ConfigMap first');
+    expect(watch.list().map((object) => object.apiVersion)).toContain('v1');
+
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'second' } } });
+    await vi.waitFor(() => expect(events).toContain('ADDED ConfigMap second'));
+    // Watches end after 1–2 s here: a change after a few of them still arrives, and nothing failed.
+    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    expect(alive).toBeGreaterThanOrEqual(3);
+    await kubeRequest(kube, {
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${namespace}/configmaps/first`,
+      body: { data: { a: '1' } },
+      contentType: 'application/merge-patch+json',
+    });
+    await core.deleteNamespacedConfigMap({ namespace, name: 'second' });
+    await vi.waitFor(() =>
+      expect(events).toEqual(
+        expect.arrayContaining(['MODIFIED ConfigMap first', 'DELETED ConfigMap second']),
+      ),
+    );
+    expect(
+      watch
+        .list()
+        .map((object) => object.metadata?.name)
+        .sort(),
+    ).toEqual(['first', 'kube-root-ca.crt']);
+    expect(errors).toEqual([]);
+
+    watch.stop();
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'third' } } });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(events.join()).not.toContain('third');
+  });
+
+  it('reports a refused list through onError, once, naming the status', async () => {
+    const errors: unknown[] = [];
+    const kube = adminKubeConfig();
+    onTestFinished(() => closeKubeRequestAgents(kube));
+    const watch = new ListWatch(
+      kube,
+      { path: '/apis/nowhere.example.com/v1/things' },
+      { onEvent: () => {}, onAlive: () => {}, onError: (error) => errors.push(error) },
+    );
+    await watch.start();
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toContain('HTTP-Code: 404');
+  });
+});
