@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { type ManagedProcess, startProcess, type Watchdog } from '../src/devenv/index.js';
 import { freePort } from '../src/devenv/ports.js';
 import { waitFor } from '../src/devenv/wait.js';
@@ -13,6 +14,7 @@ import type { Release } from './build.js';
 import type { Watched } from './proc.js';
 
 const BASELINE = fileURLToPath(new URL('baseline/controller.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Where the systems find the servers and write their logs. */
 export interface SystemContext {
@@ -35,6 +37,17 @@ export interface RunningSystem {
 function productionEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const { NODE_OPTIONS: _options, ...env } = process.env;
   return { ...env, ...extra };
+}
+
+/**
+ * The Node flags the watcher is deployed with (`deploy/kubernetes/base/watcher.yaml`: its container's `command`,
+ * between `node` and the script), so the bench measures the watcher as it runs in production.
+ */
+async function deployedWatcherNodeFlags(): Promise<string[]> {
+  const manifest = parse(await readFile(join(ROOT, 'deploy/kubernetes/base/watcher.yaml'), 'utf8'));
+  const containers: { name: string; command?: string[] }[] = manifest.spec.template.spec.containers;
+  const command = containers.find((container) => container.name === 'watcher')?.command ?? [];
+  return command.slice(1, -1);
 }
 
 async function httpOk(url: string): Promise<true | undefined> {
@@ -79,6 +92,7 @@ export async function startStaircase(
     name: 'watcher',
     command: process.execPath,
     args: [
+      ...(await deployedWatcherNodeFlags()),
       cli,
       'watcher',
       ...common,

@@ -5,7 +5,8 @@ import { poolConnectionsIfSupported } from './kube-pool.js';
 export { type KubeConfigSource, UnknownKubeContextError } from './kube-config-source.js';
 
 /**
- * The one place processes load their Kubernetes client configuration. Its clients share keep-alive connections
+ * client-node's Kubernetes client configuration for `source` (processes whose steps need client-node's typed
+ * clients; `loadKubeEndpoint` reads the same sources without client-node). Its clients share keep-alive connections
  * (see `poolConnectionsIfSupported`).
  *
  * @throws {UnknownKubeContextError} when `context` is not in the kubeconfig.

@@ -229,6 +229,7 @@ function watchSeconds(max: number): number {
   return half + Math.floor(Math.random() * (Math.max(1, Math.floor(max)) - half + 1));
 }
 
-function keyOf(object: KubernetesObject): string {
+/** An object's cache key: `namespace/name`. */
+export function keyOf(object: KubernetesObject): string {
   return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
 }

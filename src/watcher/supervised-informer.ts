@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { backoffDelay } from '../core/backoff.js';
 import type { KubeEndpoint } from '../runtime/kube-http.js';
-import { ListWatch } from './list-watch.js';
+import { keyOf, ListWatch } from './list-watch.js';
 import type { WatcherLogger } from './logger.js';
 
 /** What to watch and what to do with each event. */
@@ -172,8 +172,4 @@ export class SupervisedInformer {
     void this.#retire();
     void this.#launch().catch((error: unknown) => this.#scheduleRestart(`relist failed: ${String(error)}`));
   }
-}
-
-function keyOf(object: KubernetesObject): string {
-  return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
 import { generatedManifests } from '../../scripts/generate-manifests.js';
 import { adminKubeConfig } from '../support/kube.js';
 
@@ -57,5 +58,19 @@ describe('the Kubernetes manifests in deploy/kubernetes', () => {
       ).toBe(true);
     }
     expect(applied).toHaveLength(15);
+  });
+
+  it('run the watcher as the image’s entry point with small-heap Node flags that Node accepts, as compose does', async () => {
+    const dockerfile = await readFile(`${root}Dockerfile`, 'utf8');
+    const entrypoint = JSON.parse(/^ENTRYPOINT (.*)$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+    const manifest = parse(await readFile(`${root}deploy/kubernetes/base/watcher.yaml`, 'utf8'));
+    const command: string[] = manifest.spec.template.spec.containers[0].command;
+    const flags = command.slice(1, -1);
+    expect(flags.length).toBeGreaterThan(0);
+    expect(command).toEqual([entrypoint[0], ...flags, ...entrypoint.slice(1)]);
+    const compose = parse(await readFile(`${root}docker-compose.yml`, 'utf8'));
+    expect(compose.services.watcher.entrypoint).toEqual(command);
+    const { stdout } = await promisify(execFile)(process.execPath, [...flags, '-p', '"accepted"']);
+    expect(stdout.trim()).toBe('accepted');
   });
 });
