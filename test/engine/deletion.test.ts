@@ -7,6 +7,7 @@ import { guardedFinalizerPatch } from '../../src/activities/engine-steps.js';
 import { classifyStepError, FinalizerPatchConflict } from '../../src/activities/errors.js';
 import { jsonPatchResource, readResource } from '../../src/activities/kube-objects.js';
 import type { ResourceRef } from '../../src/core/resource-ref.js';
+import { httpStatusOf, KubeApiError } from '../../src/runtime/kube-http.js';
 import {
   conditionOf,
   createResource,
@@ -119,8 +120,8 @@ describe('deletion', () => {
     const raw = await jsonPatchResource(kube, ref, [
       { op: 'test', path: '/metadata/resourceVersion', value: stale.metadata.resourceVersion },
     ]).catch((error: unknown) => error);
-    expect(raw).toBeInstanceOf(ApiException);
-    expect((raw as ApiException<unknown>).code).toBe(422);
+    expect(raw).toBeInstanceOf(KubeApiError);
+    expect(httpStatusOf(raw)).toBe(422);
     // The 422 alone reads as a rejection (not retried); the guarded patch recognises the lost race.
     expect(classifyStepError(raw)).toMatchObject({ nonRetryable: true });
     const lost = await guardedFinalizerPatch(kube, ref, stale, [DEFAULT_FINALIZER]).catch((e: unknown) => e);
