@@ -152,17 +152,33 @@ function leanIdentityOf(source: KubeConfigSource): LeanIdentity | undefined {
   return source.context ? undefined : inCluster();
 }
 
-function inCluster(): LeanIdentity | undefined {
-  const host = process.env.KUBERNETES_SERVICE_HOST;
-  const port = process.env.KUBERNETES_SERVICE_PORT;
+/**
+ * The pod's own identity: the API server from `KUBERNETES_SERVICE_HOST` and `_PORT`, the CA and the service account
+ * token from `serviceAccountDir` (read again a minute after the last read, as the kubelet rotates the token);
+ * undefined outside a pod. `loadKubeEndpoint` uses it for in-cluster sources.
+ */
+export function inClusterEndpoint(
+  serviceAccountDir = SERVICE_ACCOUNT,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): KubeEndpoint | undefined {
+  const identity = inCluster(serviceAccountDir, env);
+  return identity ? new LeanKubeEndpoint({ fallback: 'in-cluster' }, identity) : undefined;
+}
+
+function inCluster(
+  serviceAccountDir = SERVICE_ACCOUNT,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): LeanIdentity | undefined {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
   if (!host || !port) return undefined;
   const scheme = ['80', '8080', '8001'].includes(port) ? 'http' : 'https';
   return {
     server: `${scheme}://${isIPv6(host) ? `[${host}]` : host}:${port}`,
-    ca: fileMaterial(`${SERVICE_ACCOUNT}/ca.crt`),
+    ca: fileMaterial(`${serviceAccountDir}/ca.crt`),
     cert: () => undefined,
     key: () => undefined,
-    token: fileMaterial(`${SERVICE_ACCOUNT}/token`),
+    token: fileMaterial(`${serviceAccountDir}/token`),
     insecure: false,
   };
 }

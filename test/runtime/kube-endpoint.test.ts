@@ -5,6 +5,7 @@ import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { UnknownKubeContextError } from '../../src/runtime/kube-config.js';
 import {
+  inClusterEndpoint,
   isClientNodeConfig,
   KubeConfigError,
   kubeConfigOf,
@@ -89,6 +90,36 @@ describe('loadKubeEndpoint: a Kubernetes identity without client-node', () => {
     const kube = await loadKubeEndpoint({ file, fallback: 'in-cluster' });
     expect(isClientNodeConfig(kube)).toBe(false);
     expect(await whoAmI(kube)).toBe(`system:serviceaccount:${namespace}:${robot}`);
+  });
+
+  it('reaches the API server in-cluster as the pod’s service account (its CA and token files, the service’s host and port)', async () => {
+    const dir = await tempDir();
+    const config = await adminKubeconfig();
+    const cluster = config.clusters[0]?.cluster ?? {};
+    await writeFile(
+      join(dir, 'ca.crt'),
+      Buffer.from(String(cluster['certificate-authority-data']), 'base64'),
+    );
+    const namespace = await createTestNamespace('pod');
+    const robot = uniqueName('robot');
+    await kubeRequest(adminKubeConfig(), {
+      method: 'POST',
+      path: `/api/v1/namespaces/${namespace}/serviceaccounts`,
+      body: { metadata: { name: robot } },
+    });
+    await writeFile(
+      join(dir, 'token'),
+      (await serviceAccountKubeConfig(namespace, robot)).getCurrentUser()?.token ?? '',
+    );
+    const server = new URL(String(cluster.server));
+    expect(inClusterEndpoint(dir, {})).toBeUndefined();
+    const pod = inClusterEndpoint(dir, {
+      KUBERNETES_SERVICE_HOST: server.hostname,
+      KUBERNETES_SERVICE_PORT: server.port,
+    });
+    if (!pod) throw new Error('no in-cluster endpoint');
+    expect(pod.getCurrentCluster()?.server).toBe(`https://${server.hostname}:${server.port}`);
+    expect(await whoAmI(pod)).toBe(`system:serviceaccount:${namespace}:${robot}`);
   });
 
   it('uses the context asked for, and names the known ones when it is missing', async () => {
