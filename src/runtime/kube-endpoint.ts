@@ -144,12 +144,13 @@ export function isClientNodeConfig(endpoint: KubeEndpoint): endpoint is KubeConf
 
 function leanIdentityOf(source: KubeConfigSource): LeanIdentity | undefined {
   if (source.file) return fromFile(source.file, source.context);
-  if (source.fallback === 'in-cluster') return source.context ? undefined : inCluster();
+  if (source.fallback === 'in-cluster')
+    return source.context ? undefined : inCluster(SERVICE_ACCOUNT, process.env);
   const files = (process.env.KUBECONFIG ?? '').split(':').filter(Boolean);
   if (files.length > 1) return undefined;
   const file = files[0] ?? resolve(homedir(), '.kube/config');
   if (files.length === 1 || existsSync(file)) return fromFile(file, source.context);
-  return source.context ? undefined : inCluster();
+  return source.context ? undefined : inCluster(SERVICE_ACCOUNT, process.env);
 }
 
 /**
@@ -166,8 +167,8 @@ export function inClusterEndpoint(
 }
 
 function inCluster(
-  serviceAccountDir = SERVICE_ACCOUNT,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  serviceAccountDir: string,
+  env: Readonly<Record<string, string | undefined>>,
 ): LeanIdentity | undefined {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
@@ -201,23 +202,16 @@ function fromFile(file: string, contextName: string | undefined): LeanIdentity |
   );
   if (!user.success || cluster['proxy-url']) return undefined;
   const folder = dirname(resolve(file));
-  const material = (data: string | undefined, path: string | undefined): Material =>
-    data
-      ? constant(Buffer.from(data, 'base64'))
-      : path
-        ? fileMaterial(resolve(folder, path))
-        : () => undefined;
+  const material = (data: Buffer | undefined, path: string | undefined): Material =>
+    data ? () => data : path ? fileMaterial(resolve(folder, path)) : () => undefined;
+  const base64 = (data: string | undefined) => (data ? Buffer.from(data, 'base64') : undefined);
   const { token, tokenFile, username, password } = user.data;
   return {
     server: cluster.server,
-    ca: material(cluster['certificate-authority-data'], cluster['certificate-authority']),
-    cert: material(user.data['client-certificate-data'], user.data['client-certificate']),
-    key: material(user.data['client-key-data'], user.data['client-key']),
-    token: token
-      ? constant(Buffer.from(token))
-      : tokenFile
-        ? fileMaterial(resolve(folder, tokenFile))
-        : () => undefined,
+    ca: material(base64(cluster['certificate-authority-data']), cluster['certificate-authority']),
+    cert: material(base64(user.data['client-certificate-data']), user.data['client-certificate']),
+    key: material(base64(user.data['client-key-data']), user.data['client-key']),
+    token: material(token ? Buffer.from(token) : undefined, tokenFile),
     basic: username !== undefined ? `${username}:${password ?? ''}` : undefined,
     insecure: cluster['insecure-skip-tls-verify'] === true,
     serverName: cluster['tls-server-name'],
@@ -240,10 +234,6 @@ function readKubeconfig(file: string) {
   const config = KubeconfigFile.safeParse(parsed ?? {});
   if (!config.success) throw new KubeConfigError(file, z.prettifyError(config.error).replaceAll('\n', '; '));
   return config.data;
-}
-
-function constant(value: Buffer): Material {
-  return () => value;
 }
 
 function fileMaterial(path: string): Material {

@@ -41,6 +41,26 @@ async function adminKubeconfig(): Promise<Kubeconfig> {
   return parse(await readFile(inject('kube').adminKubeconfigPath, 'utf8')) as Kubeconfig;
 }
 
+/**
+ * A folder holding the test cluster's CA (`ca.crt`) and the token of a new service account (`token`), as a pod's
+ * service account folder does; with the cluster's server and the account's user name.
+ */
+async function serviceAccountFiles(prefix: string) {
+  const dir = await tempDir();
+  const cluster = (await adminKubeconfig()).clusters[0]?.cluster ?? {};
+  await writeFile(join(dir, 'ca.crt'), Buffer.from(String(cluster['certificate-authority-data']), 'base64'));
+  const namespace = await createTestNamespace(prefix);
+  const robot = uniqueName('robot');
+  await kubeRequest(adminKubeConfig(), {
+    method: 'POST',
+    path: `/api/v1/namespaces/${namespace}/serviceaccounts`,
+    body: { metadata: { name: robot } },
+  });
+  const token = (await serviceAccountKubeConfig(namespace, robot)).getCurrentUser()?.token ?? '';
+  await writeFile(join(dir, 'token'), token);
+  return { dir, server: String(cluster.server), user: `system:serviceaccount:${namespace}:${robot}` };
+}
+
 async function writeKubeconfig(dir: string, config: Kubeconfig): Promise<string> {
   const file = join(dir, 'config');
   await writeFile(file, stringify(config));
@@ -65,53 +85,21 @@ describe('loadKubeEndpoint: a Kubernetes identity without client-node', () => {
   });
 
   it('reads certificate and token files relative to the kubeconfig', async () => {
-    const dir = await tempDir();
-    const config = await adminKubeconfig();
-    const cluster = config.clusters[0]?.cluster ?? {};
-    await writeFile(
-      join(dir, 'ca.crt'),
-      Buffer.from(String(cluster['certificate-authority-data']), 'base64'),
-    );
-    const namespace = await createTestNamespace('lean');
-    const robot = uniqueName('robot');
-    await kubeRequest(adminKubeConfig(), {
-      method: 'POST',
-      path: `/api/v1/namespaces/${namespace}/serviceaccounts`,
-      body: { metadata: { name: robot } },
-    });
-    const token = (await serviceAccountKubeConfig(namespace, robot)).getCurrentUser()?.token ?? '';
-    await writeFile(join(dir, 'token'), token);
+    const { dir, server, user } = await serviceAccountFiles('lean');
     const file = await writeKubeconfig(dir, {
-      clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority': 'ca.crt' } }],
+      clusters: [{ name: 'c', cluster: { server, 'certificate-authority': 'ca.crt' } }],
       users: [{ name: 'u', user: { tokenFile: 'token' } }],
       contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
       'current-context': 'ctx',
     });
     const kube = await loadKubeEndpoint({ file, fallback: 'in-cluster' });
     expect(isClientNodeConfig(kube)).toBe(false);
-    expect(await whoAmI(kube)).toBe(`system:serviceaccount:${namespace}:${robot}`);
+    expect(await whoAmI(kube)).toBe(user);
   });
 
   it('reaches the API server in-cluster as the pod’s service account (its CA and token files, the service’s host and port)', async () => {
-    const dir = await tempDir();
-    const config = await adminKubeconfig();
-    const cluster = config.clusters[0]?.cluster ?? {};
-    await writeFile(
-      join(dir, 'ca.crt'),
-      Buffer.from(String(cluster['certificate-authority-data']), 'base64'),
-    );
-    const namespace = await createTestNamespace('pod');
-    const robot = uniqueName('robot');
-    await kubeRequest(adminKubeConfig(), {
-      method: 'POST',
-      path: `/api/v1/namespaces/${namespace}/serviceaccounts`,
-      body: { metadata: { name: robot } },
-    });
-    await writeFile(
-      join(dir, 'token'),
-      (await serviceAccountKubeConfig(namespace, robot)).getCurrentUser()?.token ?? '',
-    );
-    const server = new URL(String(cluster.server));
+    const { dir, server: url, user } = await serviceAccountFiles('pod');
+    const server = new URL(url);
     expect(inClusterEndpoint(dir, {})).toBeUndefined();
     const pod = inClusterEndpoint(dir, {
       KUBERNETES_SERVICE_HOST: server.hostname,
@@ -119,7 +107,7 @@ describe('loadKubeEndpoint: a Kubernetes identity without client-node', () => {
     });
     if (!pod) throw new Error('no in-cluster endpoint');
     expect(pod.getCurrentCluster()?.server).toBe(`https://${server.hostname}:${server.port}`);
-    expect(await whoAmI(pod)).toBe(`system:serviceaccount:${namespace}:${robot}`);
+    expect(await whoAmI(pod)).toBe(user);
   });
 
   it('uses the context asked for, and names the known ones when it is missing', async () => {
