@@ -3,6 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   APPLY_ACTIVITY,
   type AppliedFix,
+  type ApplyCall,
   CHECK_ACTIVITY,
   type ConfirmedRun,
   type ConfirmRunInput,
@@ -18,6 +19,7 @@ import {
   type StepCheck,
 } from '../core/activity-contract.js';
 import { confirmationOf } from '../core/confirmation.js';
+import { type ConfirmedKind, confirmedRecord } from '../core/record.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { type EngineStatus, statusFor } from '../core/status.js';
 import { fieldManagerOf, type OperatorDefinition, resolveOptions } from '../operator/operator.js';
@@ -71,8 +73,7 @@ function stepNamedActivities(engine: EngineActivities): EngineActivityImplementa
   return async (...args: unknown[]) => {
     const type = Context.current().info.activityType;
     if (type.startsWith(CHECK_ACTIVITY.prefix)) return engine.checkStep(args[0] as StepCall);
-    if (type.startsWith(APPLY_ACTIVITY.prefix))
-      return engine.applyStep(args[0] as StepCall & { readonly fix: unknown });
+    if (type.startsWith(APPLY_ACTIVITY.prefix)) return engine.applyStep(args[0] as ApplyCall);
     throw ApplicationFailure.nonRetryable(
       `no activity of type ${type} on this worker`,
       'UnknownActivityType',
@@ -179,13 +180,16 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
     }
   }
 
-  /** A run's reads in one activity: prepare, then the plan's checks in order (see `evaluatePlan`). */
-  async function evaluate(input: EvaluateRunInput): Promise<EvaluatedRun> {
+  /**
+   * A run's reads in one activity: prepare, then the plan's checks in order (see `evaluatePlan`), handing back what
+   * is left unchecked before the activity's time (counted from `startedAtMs`) runs out.
+   */
+  async function evaluate(input: EvaluateRunInput, startedAtMs = Date.now()): Promise<EvaluatedRun> {
     const read = await prepare(input);
     if (!read.choice) return read.prepared;
     const { resource, plan } = read.choice;
     const run = { ref: read.ref, runStartedAt: input.runStartedAt, runNumber: input.runNumber };
-    const deadline = evaluationDeadline(Context.current());
+    const deadline = evaluationDeadline(Context.current(), startedAtMs);
     try {
       const evaluation = await evaluatePlan(plan, {
         contextFor: (signal) => contextOf(resource, run, signal),
@@ -209,6 +213,48 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
       return result;
     } catch (error) {
       throw classifyStepError(error);
+    }
+  }
+
+  /**
+   * The run's reads after its apply of `step` on the object `uid`; when they find the run converged or progressed,
+   * writes `recordOf` that case (best-effort, as a run's record always is: the loop records the run itself when
+   * this did not).
+   */
+  async function confirm(
+    input: EvaluateRunInput & { readonly uid: string; readonly step: string },
+    recordOf: (kind: ConfirmedKind) => RecordRunInput | undefined,
+    startedAtMs?: number,
+  ): Promise<ConfirmedRun> {
+    const seen = await evaluate(input, startedAtMs);
+    const confirmation = confirmationOf(seen, input.uid, input.step);
+    const toRecord = confirmation === 'none' ? undefined : recordOf(confirmation);
+    if (!toRecord) return seen;
+    const recorded = await record(toRecord).then(
+      () => true,
+      () => false,
+    );
+    return { ...seen, recorded };
+  }
+
+  /**
+   * An apply's confirming reads, made by the apply itself (`call.confirm`) once its fix is in: read-only, and never a
+   * reason to fail the apply — reads that fail or find no time left leave the fix unconfirmed.
+   */
+  async function confirmApply(call: ApplyCall, fix: AppliedFix, startedAtMs: number): Promise<AppliedFix> {
+    const { confirm: asked } = call;
+    if (!asked || fix.stale !== undefined || timeLeftMs(Context.current(), startedAtMs) < MIN_CONFIRM_MS)
+      return fix;
+    const applied = { reason: fix.message ?? asked.checkReason, status: fix.status };
+    const recordOf = (kind: ConfirmedKind) => {
+      const basis = kind === 'converged' ? asked.ifConverged : asked.ifProgressed;
+      return basis && confirmedRecord(basis, kind, call.step, applied);
+    };
+    try {
+      const input = { ...call, uid: call.object.uid };
+      return { ...fix, confirmed: await confirm(input, recordOf, startedAtMs) };
+    } catch {
+      return fix;
     }
   }
 
@@ -265,28 +311,16 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
 
     evaluateRun: evaluate,
 
-    async confirmRun(input: ConfirmRunInput): Promise<ConfirmedRun> {
-      const seen = await evaluate(input);
-      const confirmation = confirmationOf(seen, input.uid, input.step);
-      const toRecord =
-        confirmation === 'converged'
-          ? input.recordIfConverged
-          : confirmation === 'progressed'
-            ? input.recordIfProgressed
-            : undefined;
-      if (!toRecord) return seen;
-      // Best-effort, as a run's record always is: the workflow records the run itself when this did not.
-      const recorded = await record(toRecord).then(
-        () => true,
-        () => false,
-      );
-      return { ...seen, recorded };
-    },
+    confirmRun: (input: ConfirmRunInput) =>
+      confirm(input, (kind) => (kind === 'converged' ? input.recordIfConverged : input.recordIfProgressed)),
 
     checkStep: (call: StepCall) => withStepSignal(Context.current(), (signal) => check(call, signal)),
 
-    applyStep: (call: StepCall & { readonly fix: unknown }) =>
-      withStepSignal(Context.current(), (signal) => apply(call, signal)),
+    async applyStep(call: ApplyCall): Promise<AppliedFix> {
+      const startedAtMs = Date.now();
+      const fix = await withStepSignal(Context.current(), (signal) => apply(call, signal));
+      return await confirmApply(call, fix, startedAtMs);
+    },
 
     recordRun: record,
   };
@@ -304,11 +338,21 @@ type Prepared<K extends ResourceKind> =
 /** Time an evaluation keeps to hand its unfinished checks back before its own timeout. */
 const EVALUATION_MARGIN_MS = 5_000;
 
-/** Fires when the evaluation must stop checking: a cancellation, or its timeout less a margin. */
-function evaluationDeadline(context: Context): DeadlineSignal {
+/** Least time an apply's confirming reads need left before the apply's own timeout; with less, they are skipped. */
+const MIN_CONFIRM_MS = EVALUATION_MARGIN_MS + 1_000;
+
+/** Time left until the activity's timeout, counted from `startedAtMs`; infinite without a timeout. */
+function timeLeftMs(context: Context, startedAtMs: number): number {
   const { startToCloseTimeoutMs } = context.info;
-  const budget =
-    startToCloseTimeoutMs > 0 ? Math.max(1_000, startToCloseTimeoutMs - EVALUATION_MARGIN_MS) : 0;
+  return startToCloseTimeoutMs > 0
+    ? startToCloseTimeoutMs - (Date.now() - startedAtMs)
+    : Number.POSITIVE_INFINITY;
+}
+
+/** Fires when the evaluation must stop checking: a cancellation, or the activity's timeout less a margin. */
+function evaluationDeadline(context: Context, startedAtMs: number): DeadlineSignal {
+  const left = timeLeftMs(context, startedAtMs);
+  const budget = Number.isFinite(left) ? Math.max(1_000, left - EVALUATION_MARGIN_MS) : 0;
   return deadlineSignal(context.cancellationSignal, budget);
 }
 

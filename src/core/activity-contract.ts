@@ -23,8 +23,8 @@ export interface EngineActivities {
   confirmRun(input: ConfirmRunInput): Promise<ConfirmedRun>;
   /** Runs one step's read-only check. */
   checkStep(call: StepCall): Promise<StepCheck>;
-  /** Runs one step's apply: the run's one modification. */
-  applyStep(call: StepCall & { readonly fix: unknown }): Promise<AppliedFix>;
+  /** Runs one step's apply: the run's one modification; then, when the call asks, the run's confirming reads. */
+  applyStep(call: ApplyCall): Promise<AppliedFix>;
   /** Writes status and emits a Kubernetes Event. Best-effort: the workflow ignores its failure. */
   recordRun(input: RecordRunInput): Promise<void>;
 }
@@ -181,6 +181,27 @@ export interface StepCall {
   readonly runStartedAt: string;
 }
 
+/** The input of a step's apply: the call, the fix its check asked for, and whether to confirm it. */
+export interface ApplyCall extends StepCall {
+  readonly fix: unknown;
+  /**
+   * Present when the apply makes the run's confirming reads itself once its fix is in (as {@link
+   * EngineActivities.confirmRun} does after an apply): one local activity instead of two.
+   */
+  readonly confirm?: ApplyConfirmation;
+}
+
+/**
+ * What an apply that confirms writes when its confirming reads find the run converged (`ifConverged`) or progressed
+ * (`ifProgressed`): the record, from this basis and the apply's own words. Absent: the loop records the run.
+ */
+export interface ApplyConfirmation {
+  /** What the step's check said it needed: the run's reason when the apply says nothing of its own. */
+  readonly checkReason: string;
+  readonly ifConverged?: RecordBasis;
+  readonly ifProgressed?: RecordBasis;
+}
+
 /**
  * A check's verdict, or `stale`: the object changed since the run started so much that the step is no longer in
  * its plan; the run stops and a new one starts from the fresh state.
@@ -197,6 +218,28 @@ export interface AppliedFix {
    * fresh state, as for a stale check.
    */
   readonly stale?: string;
+  /**
+   * The confirming reads after the fix, when the call asked for them ({@link ApplyCall.confirm}) and they were made;
+   * absent when they failed or ran out of time (the run then ends `modified`, as an unconfirmed apply does).
+   */
+  readonly confirmed?: ConfirmedRun;
+}
+
+/**
+ * What the record of a run with an apply depends on besides the apply's own words (its message and operator
+ * status): decided by the loop before the apply, so that the activity that applies and confirms can write the
+ * record itself (see `confirmedRecord`).
+ */
+export interface RecordBasis {
+  readonly ref: ResourceRef;
+  readonly uid: string;
+  readonly generation: number;
+  /** The engine status on the object when the run read it. */
+  readonly previousStatus: Partial<EngineStatus>;
+  /** ISO time of the run's start. */
+  readonly startedAt: string;
+  /** The run followed the cleanup plan, as the phase shows it. */
+  readonly deleting: boolean;
 }
 
 /** A Kubernetes Event to emit. */

@@ -3,6 +3,7 @@ import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import {
   APPLY_ACTIVITY,
+  type AppliedFix,
   CHECK_ACTIVITY,
   type EvaluatedRun,
   isCheckActivityType,
@@ -113,7 +114,10 @@ async function readEvent(decoded: Decoded, event: HistoryEvent, decode: Decode):
     await readScheduled(decoded, event, decode);
 }
 
-/** A local activity's marker: `prepareRun` or `evaluateRun` starts a run, a check records its step's verdict. */
+/**
+ * A local activity's marker: `prepareRun` or `evaluateRun` starts a run, a check records its step's verdict, an
+ * apply its step (and, when it confirmed itself, what its confirming reads found).
+ */
 async function readMarker(decoded: Decoded, event: HistoryEvent, decode: Decode): Promise<void> {
   const details = event.markerRecordedEventAttributes?.details ?? {};
   const data = await decode<{ activity_type?: string }>(details.data?.payloads?.[0]);
@@ -126,7 +130,12 @@ async function readMarker(decoded: Decoded, event: HistoryEvent, decode: Decode)
     startCarriedRun(decoded);
     recordCheck(decoded, type, await decode<StepCheck>(result));
   }
-  if (type.startsWith(APPLY_ACTIVITY.prefix)) recordApply(decoded, type.slice(APPLY_ACTIVITY.prefix.length));
+  if (type.startsWith(APPLY_ACTIVITY.prefix)) {
+    recordApply(decoded, type.slice(APPLY_ACTIVITY.prefix.length));
+    // An apply that confirmed itself carries the confirming reads in its result.
+    const confirmed = (await decode<AppliedFix>(result))?.confirmed;
+    if (confirmed) readConfirmation(decoded, confirmed);
+  }
 }
 
 /** A scheduled `applyStep` (a long-running apply, or any apply of older histories) ran in the current run. */

@@ -1,8 +1,6 @@
 import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { EventNote, RecordRunInput } from '../core/activity-contract.js';
-import { canonicalJson } from '../core/canonical-json.js';
-import { appliedStepOf, type RunOutcome } from '../core/outcome.js';
 import type { Phase } from '../core/phase.js';
+import { recordInputOf } from '../core/record.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { SEARCH_ATTRIBUTES } from '../core/search-attributes.js';
 import type { EngineStatus } from '../core/status.js';
@@ -28,24 +26,6 @@ export async function recordOutcome(
   }
 }
 
-/** What recording `result` writes: the status when it changed, the operator's status, the Event; or nothing. */
-export function recordInputOf(
-  ref: ResourceRef,
-  result: Pick<RunResult, 'object' | 'outcome' | 'previousStatus' | 'operatorStatus'>,
-  status: EngineStatus,
-): RecordRunInput | undefined {
-  const event = eventFor(result.outcome);
-  const statusChanged = !sameStatus(result.previousStatus, status);
-  if (!statusChanged && !event && !result.operatorStatus) return undefined;
-  return {
-    ref,
-    uid: result.object?.uid ?? '',
-    ...(statusChanged ? { status } : {}),
-    ...(result.operatorStatus ? { operatorStatus: result.operatorStatus } : {}),
-    ...(event ? { event } : {}),
-  };
-}
-
 /**
  * Patch: the loop of an object that is gone ends by setting the phase search attribute to `Deleted` (and the step to
  * none), so it agrees with the `describe` query. Histories recorded before it end without that upsert.
@@ -67,22 +47,4 @@ export function updateSearchAttributes(phase: Phase, currentStep: string | undef
   if (current.get(SEARCH_ATTRIBUTES.step) !== step)
     changes.push({ key: SEARCH_ATTRIBUTES.step, value: step });
   if (changes.length > 0) upsertSearchAttributes(changes);
-}
-
-function eventFor(outcome: RunOutcome): EventNote | undefined {
-  const applied = appliedStepOf(outcome);
-  if (applied) {
-    return { type: 'Normal', reason: 'StepApplied', message: `step ${applied.step}: ${applied.reason}` };
-  }
-  if (outcome.kind === 'failed') {
-    const where = outcome.step ? `step ${outcome.step}: ` : '';
-    return { type: 'Warning', reason: outcome.errorType, message: `${where}${outcome.reason}` };
-  }
-  return undefined;
-}
-
-function sameStatus(before: Partial<EngineStatus>, after: EngineStatus): boolean {
-  const comparable = (s: Partial<EngineStatus>) =>
-    canonicalJson([s.observedGeneration, s.phase, s.currentStep ?? '', s.conditions ?? []]);
-  return comparable(before) === comparable(after);
 }

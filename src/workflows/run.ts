@@ -1,12 +1,13 @@
 import { ActivityFailure, ApplicationFailure, TemporalFailure } from '@temporalio/workflow';
 import type {
+  ApplyConfirmation,
   ConfirmedRun,
   EngineActivities,
   EvaluatedRun,
   Evaluation,
   ObjectVersion,
   PreparedRun,
-  RecordRunInput,
+  RecordBasis,
   StepCall,
   StepCheck,
   WorkerSettings,
@@ -14,6 +15,7 @@ import type {
 import { confirmationOf } from '../core/confirmation.js';
 import type { RunOutcome, StepRecord } from '../core/outcome.js';
 import type { PlanDescriptor, PlanEntry, PlanPurpose, StepDescriptor } from '../core/plan-descriptor.js';
+import { type ConfirmedKind, confirmedOutcome, confirmedRecord } from '../core/record.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { stepMark } from '../core/run-summary.js';
 import type { EngineStatus } from '../core/status.js';
@@ -60,6 +62,11 @@ export interface RunOptions {
   /** Applies run as local activities unless their step is long-running (see `applyStep`). */
   readonly localApplies: boolean;
   /**
+   * A local apply makes the run's confirming reads itself, in the same local activity (`apply <step> and confirm
+   * run N`), instead of a `confirmRun` after it (with `evaluateInOne`; see `APPLY_CONFIRM_PATCH`).
+   */
+  readonly applyAndConfirm: boolean;
+  /**
    * The run's reads, already made: the confirming reads of the run before it, which progressed, when this run
    * follows it at once with no change signalled in between. Spares a second read of the same state.
    */
@@ -67,13 +74,20 @@ export interface RunOptions {
   /** Called right before the confirming reads are scheduled (changes signalled until then are in what they see). */
   readonly onConfirming?: () => void;
   /**
-   * What to record should the confirming reads find the resource converged or progressed (given that run's
-   * result), so that the confirming activity records it itself; `undefined`: the workflow records the run as usual.
+   * What the record depends on, besides the apply's words, should the confirming reads find the resource converged
+   * or progressed (given that run's result), so that the confirming activity records it itself; `undefined`: the
+   * workflow records the run as usual.
    */
-  readonly recordFor?: (result: RunResult) => RecordRunInput | undefined;
+  readonly recordBasisFor?: (result: RunResult) => RecordBasis | undefined;
 }
 
-type Walk = Pick<RunResult, 'outcome' | 'steps' | 'operatorStatus' | 'changedDuringRun'>;
+type Walk = Pick<RunResult, 'outcome' | 'steps' | 'operatorStatus' | 'changedDuringRun'> & {
+  /** The apply made the confirming reads itself: what they found, absent when they were not made. */
+  readonly confirmedByApply?: { readonly seen?: ConfirmedRun };
+};
+
+/** What an apply that confirms is given, for the step it applies and what its check said. */
+type ConfirmationFor = (step: string, checkReason: string) => ApplyConfirmation;
 
 /**
  * Executes one run: prepare, then each plan entry in order until one waits, fails or applies its fix.
@@ -134,15 +148,36 @@ async function executeEvaluatedRun(
   const settings = settingsOf(evaluated, options);
   const base = callBase(ref, object, plan.purpose, runNumber, runStartedAt, settings);
   const steps: StepRecord[] = evaluation.passed.map((step) => ({ step, result: 'passed' }));
-  const walk = await walkPlan(plan, base, options, startOf(evaluation, plan, steps));
-  const resultOf = (w: Walk): RunResult => ({
+  const resultOf = ({ confirmedByApply: _c, ...w }: Walk): RunResult => ({
     ...w,
     object,
     purpose: plan.purpose,
     previousStatus: evaluated.status,
     ...settings,
   });
+  const confirmation = options.applyAndConfirm ? confirmationFor(options, resultOf) : undefined;
+  const walk = await walkPlan(plan, base, options, startOf(evaluation, plan, steps), confirmation);
   return await confirmed(walk, base, options, resultOf);
+}
+
+/**
+ * What a local apply that confirms is given: the record bases of a run its reads find converged or progressed,
+ * decided now (they depend on the outcome's kind, not on what the apply will say).
+ */
+function confirmationFor(options: RunOptions, resultOf: (walk: Walk) => RunResult): ConfirmationFor {
+  return (step, checkReason) => {
+    const basis = (kind: ConfirmedKind) =>
+      options.recordBasisFor?.(
+        resultOf({ outcome: confirmedOutcome(kind, step, checkReason), steps: [], changedDuringRun: false }),
+      );
+    const ifConverged = basis('converged');
+    const ifProgressed = basis('progressed');
+    return {
+      checkReason,
+      ...(ifConverged ? { ifConverged } : {}),
+      ...(ifProgressed ? { ifProgressed } : {}),
+    };
+  };
 }
 
 /** Where the workflow's walk starts after an evaluation: its stop, the entry it left unsettled, or past the end. */
@@ -171,13 +206,38 @@ async function confirmed(
 ): Promise<RunResult> {
   if (walk.outcome.kind !== 'modified' || walk.changedDuringRun) return resultOf(walk);
   const { step, reason } = walk.outcome;
-  const converged = resultOf({ ...walk, outcome: { kind: 'converged', applied: { step, reason } } });
-  const progressed = resultOf({ ...walk, outcome: { ...walk.outcome, progressed: true } });
-  const recordIfConverged = options.recordFor?.(converged);
-  const recordIfProgressed = options.recordFor?.(progressed);
+  const converged = resultOf({ ...walk, outcome: confirmedOutcome('converged', step, reason) });
+  const progressed = resultOf({ ...walk, outcome: confirmedOutcome('progressed', step, reason) });
+  const seen = walk.confirmedByApply
+    ? walk.confirmedByApply.seen
+    : await confirmAfterApply({ step, reason, status: walk.operatorStatus }, base, options, {
+        converged,
+        progressed,
+      });
+  if (!seen) return resultOf(walk);
+  const confirmation = confirmationOf(seen, base.object.uid, step);
+  if (confirmation === 'converged') return { ...converged, recorded: seen.recorded === true };
+  if (confirmation === 'progressed')
+    return { ...progressed, recorded: seen.recorded === true, nextReads: withoutRecorded(seen) };
+  return resultOf(walk);
+}
+
+/** The confirming reads as a local activity of their own, after the apply's; undefined when they failed. */
+async function confirmAfterApply(
+  applied: { readonly step: string; readonly reason: string; readonly status: RunResult['operatorStatus'] },
+  base: Omit<StepCall, 'step'>,
+  options: RunOptions,
+  results: Readonly<Record<ConfirmedKind, RunResult>>,
+): Promise<ConfirmedRun | undefined> {
+  const { step, reason } = applied;
+  const recordOf = (kind: ConfirmedKind) => {
+    const basis = options.recordBasisFor?.(results[kind]);
+    return basis && confirmedRecord(basis, kind, step, applied);
+  };
+  const recordIfConverged = recordOf('converged');
+  const recordIfProgressed = recordOf('progressed');
   options.onStep('confirm');
   options.onConfirming?.();
-  let seen: ConfirmedRun;
   try {
     const input = {
       ref: base.ref,
@@ -188,16 +248,11 @@ async function confirmed(
       ...(recordIfConverged ? { recordIfConverged } : {}),
       ...(recordIfProgressed ? { recordIfProgressed } : {}),
     };
-    seen = await confirmRun(input, stepMark({ step, result: 'fixed', reason }));
+    return await confirmRun(input, stepMark({ step, result: 'fixed', reason }));
   } catch (error) {
-    if (error instanceof TemporalFailure) return resultOf(walk);
+    if (error instanceof TemporalFailure) return undefined;
     throw error;
   }
-  const confirmation = confirmationOf(seen, base.object.uid, step);
-  if (confirmation === 'converged') return { ...converged, recorded: seen.recorded === true };
-  if (confirmation === 'progressed')
-    return { ...progressed, recorded: seen.recorded === true, nextReads: withoutRecorded(seen) };
-  return resultOf(walk);
 }
 
 function withoutRecorded(seen: ConfirmedRun): EvaluatedRun {
@@ -269,6 +324,7 @@ async function walkPlan(
   base: Omit<StepCall, 'step'>,
   options: RunOptions,
   start: WalkStart = FROM_THE_START,
+  confirmation?: ConfirmationFor,
 ): Promise<Walk> {
   const steps: StepRecord[] = [...start.steps];
   let data: unknown = start.input;
@@ -278,7 +334,8 @@ async function walkPlan(
     if (start.stop && first) {
       current = start.stop.step.name;
       options.onStep(current);
-      return await settle(first, start.stop.check, start.stop.step, { ...base, input: data }, steps, options);
+      const call = { ...base, input: data };
+      return await settle(first, start.stop.check, start.stop.step, call, steps, options, confirmation);
     }
     for (const entry of plan.entries.slice(start.entry)) {
       current = entry.kind === 'step' ? entry.step.name : entry.name;
@@ -289,7 +346,8 @@ async function walkPlan(
         data = verdict.data;
         continue;
       }
-      return await settle(entry, verdict.check, verdict.step, { ...base, input: data }, steps, options);
+      const call = { ...base, input: data };
+      return await settle(entry, verdict.check, verdict.step, call, steps, options, confirmation);
     }
     return { outcome: { kind: 'converged' }, steps, changedDuringRun: false };
   } catch (error) {
@@ -336,6 +394,7 @@ async function settle(
   call: Omit<StepCall, 'step'>,
   steps: StepRecord[],
   options: RunOptions,
+  confirmation?: ConfirmationFor,
 ): Promise<Walk> {
   const name = step.name;
   const stop = (outcome: RunOutcome, record: StepRecord, changedDuringRun = false): Walk => ({
@@ -367,18 +426,38 @@ async function settle(
         } as const;
         return stop(outcome, { step: name, result: 'failed', reason });
       }
-      const applied = await applyStep(step, { ...call, step: name }, check.fix, options.localApplies);
-      if (applied.stale !== undefined) {
-        const outcome = { kind: 'waiting', step: name, reason: applied.stale, delayMs: 0 } as const;
-        return stop(outcome, { step: name, result: 'waiting', reason: applied.stale }, true);
-      }
-      const reason = applied.message ?? check.reason;
-      const walk = stop({ kind: 'modified', step: name, reason }, { step: name, result: 'fixed', reason });
-      return applied.status ? { ...walk, operatorStatus: applied.status } : walk;
+      return await applyFix(step, { ...call, step: name }, check, stop, options, confirmation);
     }
     case 'passes':
       throw new Error('unreachable: a passing check does not stop the run');
   }
+}
+
+/** Runs the step's apply of `check.fix` (confirming it, when the run asks) and says how the run stops. */
+async function applyFix(
+  step: StepDescriptor,
+  call: StepCall,
+  check: Extract<StepCheck, { readonly kind: 'needs-fix' }>,
+  stop: (outcome: RunOutcome, record: StepRecord, changedDuringRun?: boolean) => Walk,
+  options: RunOptions,
+  confirmation: ConfirmationFor | undefined,
+): Promise<Walk> {
+  const name = step.name;
+  const local = options.localApplies && !step.apply.longRunning;
+  const confirm = local ? confirmation?.(name, check.reason) : undefined;
+  // Changes signalled until the apply starts are in what its confirming reads see.
+  if (confirm) options.onConfirming?.();
+  const applied = await applyStep(step, call, check.fix, options.localApplies, confirm);
+  if (applied.stale !== undefined) {
+    const outcome = { kind: 'waiting', step: name, reason: applied.stale, delayMs: 0 } as const;
+    return stop(outcome, { step: name, result: 'waiting', reason: applied.stale }, true);
+  }
+  const reason = applied.message ?? check.reason;
+  const walk = {
+    ...stop({ kind: 'modified', step: name, reason }, { step: name, result: 'fixed', reason }),
+    ...(confirm ? { confirmedByApply: applied.confirmed ? { seen: applied.confirmed } : {} } : {}),
+  };
+  return applied.status ? { ...walk, operatorStatus: applied.status } : walk;
 }
 
 function settingsOf(prepared: { readonly settings?: WorkerSettings }, options: RunOptions) {

@@ -6,6 +6,7 @@ import {
 } from '@temporalio/workflow';
 import {
   type AppliedFix,
+  type ApplyConfirmation,
   applyActivityType,
   type ConfirmedRun,
   type ConfirmRunInput,
@@ -114,6 +115,7 @@ export const APPLY_HEARTBEAT_TIMEOUT_MS = 10_000;
 /**
  * Runs a step's apply, labelled "apply <step>": as the local activity `apply <step>` when `local` (and the step is
  * not `longRunning`), else as the regular activity `applyStep`, heartbeated (see {@link APPLY_HEARTBEAT_TIMEOUT_MS}).
+ * A local apply given `confirm` makes the run's confirming reads itself, labelled "apply <step> and confirm run N".
  *
  * Caveats: a local apply keeps the workflow task open while it runs (the SDK heartbeats the task every few seconds,
  * three history events each time), and a worker that dies during it leaves the run to be evaluated afresh by the
@@ -124,12 +126,15 @@ export function applyStep(
   call: StepCall,
   fix: unknown,
   local: boolean,
+  confirm?: ApplyConfirmation,
 ): Promise<AppliedFix> {
   const opts = options(step.apply, `apply ${step.name}`);
   if (local && !step.apply.longRunning) {
     const activity = localApplies[applyActivityType(step.name)];
     if (!activity) throw new Error(`no activity proxy for step ${step.name}`);
-    return activity.executeWithOptions(opts, [{ ...call, fix }]);
+    if (!confirm) return activity.executeWithOptions(opts, [{ ...call, fix }]);
+    const summary = `${opts.summary} and confirm run ${call.runNumber}`;
+    return activity.executeWithOptions({ ...opts, summary }, [{ ...call, fix, confirm }]);
   }
   return remote.applyStep.executeWithOptions({ ...opts, heartbeatTimeout: APPLY_HEARTBEAT_TIMEOUT_MS }, [
     { ...call, fix },

@@ -107,12 +107,12 @@ describe('the Temporal UI of a running staircase dev', () => {
     for (const site of ['blog', 'shop']) await seen(page, `websites.example.staircase.dev/default/${site}`);
     if (UPDATE_SCREENSHOTS) await page.screenshot({ path: listScreenshot });
 
-    // One resource's history. The timeline labels each run's reads and the reads confirming its apply, and the timer
-    // after each run carries the run's verdict step by step; the compact event list shows the same labels.
+    // One resource's history. The timeline labels each run's reads and its apply with the reads confirming it, and
+    // the timer after each run carries the run's verdict step by step; the compact event list shows the same labels.
     await page.getByText(BLOG).first().click();
     await seen(page, 'evaluate run 1');
-    // Each apply is named by the reads that confirm it, also where the next run follows at once (no timer).
-    await seen(page, /confirm run \d+ after ✎ configmap \(.+\)/);
+    // Each apply is named with the run it confirms, also where the next run follows at once (no timer).
+    await seen(page, /apply configmap and confirm run \d+/);
     await seen(
       page,
       /run \d+ converged at ✎ \S+ \(.+\) after ✓ staircase:add-finalizer ✓ configmap ✓ deployment/,

@@ -82,7 +82,9 @@ describe('a long apply', () => {
     const events = await historyEvents(client, workflowIdFor(ref));
     expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
     const runs = await runsInHistory(client, workflowIdFor(ref));
-    expect(runs.map((run) => run.applies)).toEqual([['apply value']]);
+    expect(runs.map((run) => run.applies)).toEqual([
+      [expect.stringMatching(/^apply value and confirm run \d+$/)],
+    ]);
     expect(
       events.some((e) =>
         String(e.workflowTaskTimedOutEventAttributes?.timeoutType).match(/START_TO_CLOSE|^1$/),

@@ -7,7 +7,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
 import { CHECK_ACTIVITY } from '../../src/core/activity-contract.js';
 import { engineBundle, HISTORIES_DIR, quietLogger } from '../support/engine.js';
-import { localActivityTypeOf } from '../support/history.js';
+import { localActivityTypeOf, summaryOf } from '../support/history.js';
 
 async function committedHistories() {
   const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();
@@ -49,6 +49,17 @@ describe('replaying recorded histories', () => {
       }
     }
     expect([...namings].sort()).toEqual(['legacy', 'step-named']);
+  });
+
+  it('cover applies followed by `confirmRun` and applies that confirm themselves (the two sides of the patch)', async () => {
+    const sides = new Set<string>();
+    for (const { history } of await committedHistories()) {
+      for (const event of history.events ?? []) {
+        if (localActivityTypeOf(event) === 'confirmRun') sides.add('confirm after');
+        if (/^apply .+ and confirm run \d+$/.test(summaryOf(event))) sides.add('apply and confirm');
+      }
+    }
+    expect([...sides].sort()).toEqual(['apply and confirm', 'confirm after']);
   });
 
   it('stay far from Temporal limits: small payloads, short histories', async () => {

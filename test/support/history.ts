@@ -29,20 +29,23 @@ export async function historyEvents(client: Client, workflowId: string): Promise
 /**
  * Splits a workflow's history into runs: a run starts with the `prepare run N` (or `evaluate run N`) local activity,
  * or — a run that follows a progressed one at once, from its confirming reads — with an apply or check right after
- * the confirming reads. Lists each run's applies and local activities.
+ * the confirming reads (`confirm run N …`, or an apply that confirmed itself: `apply <step> and confirm run N`).
+ * Lists each run's applies and local activities.
  */
 export async function runsInHistory(client: Client, workflowId: string): Promise<RunInHistory[]> {
   const runs: RunInHistory[] = [];
+  let last = '';
   for (const event of await historyEvents(client, workflowId)) {
     const summary = summaryOf(event);
     const marker = event.eventType === EventType.EVENT_TYPE_MARKER_RECORDED;
     const scheduled = event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED;
     if (!marker && !scheduled) continue;
-    const afterConfirm = /^confirm run/.test(runs.at(-1)?.localActivities.at(-1) ?? '');
+    const afterConfirm = /(^|and )confirm run/.test(last);
     if (/^(prepare|evaluate) run/.test(summary) || (afterConfirm && /^(apply|check) /.test(summary)))
       runs.push({ applies: [], localActivities: [] });
     if (scheduled || /^apply /.test(summary)) runs.at(-1)?.applies.push(summary);
     else runs.at(-1)?.localActivities.push(summary);
+    last = summary;
   }
   return runs;
 }
