@@ -1,5 +1,4 @@
 import {
-  ApiException,
   type Configuration,
   type KubeConfig,
   type KubernetesObject,
@@ -20,7 +19,8 @@ import {
   type ObjectRef,
   objectRefOf,
 } from '../operator/kube-client.js';
-import { kubeMessage } from './errors.js';
+import { httpStatusOf } from '../runtime/kube-http.js';
+import { type KubeErrorBody, kubeMessage } from './errors.js';
 import { mergeStatus } from './kube-objects.js';
 
 /** client-node's object API, with its discovery (which kinds are namespaced) made reachable. */
@@ -103,7 +103,7 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
       try {
         return (await api.read(header(where), undefined, undefined, undefined, options)) as T;
       } catch (error) {
-        if (error instanceof ApiException && error.code === 404) return undefined;
+        if (httpStatusOf(error) === 404) return undefined;
         throw classify(error, 'get', describeRef(where));
       }
     },
@@ -176,7 +176,7 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
         );
         return true;
       } catch (error) {
-        if (error instanceof ApiException && error.code === 404) return false;
+        if (httpStatusOf(error) === 404) return false;
         throw classify(error, 'delete', describeRef(where));
       }
     },
@@ -262,14 +262,16 @@ const REFUSED = new Set([400, 405, 406, 413, 415, 422]);
  * the server could not answer (429, 5xx, network) are transient.
  */
 export function classifyKubeError(error: unknown, verb: string, target: string): Error {
-  if (!(error instanceof ApiException)) {
+  // client-node's ApiException (reads, applies) or the engine's KubeApiError (status patches), told by shape.
+  const code = httpStatusOf(error);
+  if (code === undefined) {
     const message = error instanceof Error ? error.message : String(error);
     return new KubeUnavailableError(failure(verb, target, 0, message), { cause: error });
   }
-  const details = failure(verb, target, error.code, kubeMessage(error));
-  if (error.code === 401 || error.code === 403) return new KubeForbiddenError(details);
-  if (REFUSED.has(error.code)) return new KubeInvalidError(details);
-  if (error.code === 409) return new KubeConflictError(details);
-  if (error.code === 404) return new KubeNotFoundError(details);
+  const details = failure(verb, target, code, kubeMessage(error as KubeErrorBody));
+  if (code === 401 || code === 403) return new KubeForbiddenError(details);
+  if (REFUSED.has(code)) return new KubeInvalidError(details);
+  if (code === 409) return new KubeConflictError(details);
+  if (code === 404) return new KubeNotFoundError(details);
   return new KubeUnavailableError(details, { cause: error });
 }

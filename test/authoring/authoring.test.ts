@@ -10,7 +10,7 @@ import { type OperatorTest, startOperatorTest } from 'staircase-temporal/testing
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testServers } from '../support/engine.js';
 import { adminKubeConfig, createTestNamespace, kubeConfigFor, uniqueName } from '../support/kube.js';
-import { App, appOperator } from './fixtures.js';
+import { App, appOperator, refusedStatusOperator } from './fixtures.js';
 
 describe('steps written with the authoring helpers', () => {
   let test: OperatorTest<typeof App>;
@@ -121,6 +121,27 @@ describe('a step without the permission it needs', () => {
       const runs = await test.runs(ref);
       expect(runs.flatMap((run) => run.applies)).toEqual([]);
       expect(runs[0]?.steps[0]).toMatchObject({ name: 'settings', verdict: 'failed' });
+    } finally {
+      await test.stop();
+    }
+  });
+});
+
+describe('a status the API server refuses', () => {
+  it('fails the step at once as invalid (a permanent error), naming the field, instead of retrying', async () => {
+    const test = await startOperatorTest({ operator: refusedStatusOperator, servers: testServers() });
+    try {
+      const ref = await test.create('numeric', { motto: 'hi' });
+      const object = await test.waitForCondition(ref, 'Stalled', 'True');
+      const stalled = (
+        (object.status?.conditions ?? []) as { type: string; reason: string; message: string }[]
+      ).find((c) => c.type === 'Stalled');
+      expect(stalled?.reason).toBe('Invalid');
+      expect(stalled?.message).toMatch(
+        /step record-number: patch status of App .*numeric: .*status\.deployment/,
+      );
+      const runs = await test.runs(ref);
+      expect(runs[0]?.applies).toEqual(['record-number']);
     } finally {
       await test.stop();
     }

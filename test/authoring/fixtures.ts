@@ -85,3 +85,22 @@ export const appOperator = defineOperator({
   ],
   options: { loop: { minModifyDelayMs: 200 } },
 });
+
+/**
+ * An App operator whose status step writes what the CRD refuses (a number where `deployment` is a string): the API
+ * server answers 422, which no retry can heal.
+ */
+export const refusedStatusOperator = defineOperator({
+  name: 'app-refused',
+  kind: App,
+  plan: () =>
+    planFor(App)
+      .step(
+        statusStep(App, {
+          name: 'record-number',
+          desired: () => ({ deployment: 42 as unknown as string }),
+        }),
+      )
+      .build(),
+  options: { loop: { minModifyDelayMs: 200 } },
+});
