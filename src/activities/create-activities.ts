@@ -34,6 +34,7 @@ import { createLookActivities, currentRef } from './look.js';
 import { choosePlan, type PlanChoice } from './plans.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { whileHeartbeating, withStepSignal } from './step-signal.js';
+import { WrittenObjects } from './written-objects.js';
 
 /** Options of {@link createEngineActivities}. */
 export interface EngineActivityOptions<K extends ResourceKind> {
@@ -89,10 +90,14 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
   const fieldManager = fieldManagerOf(operator as OperatorDefinition);
   const maxData = options.maxStepDataBytes ?? 64 * 1024;
 
-  /** The step a call names, on the object's current state, with `signal` as its signal, or why the run is stale. */
+  /**
+   * The step a call names, on the object's current state, with `signal` as its signal (and the apply's `written`
+   * objects, when it confirms itself), or why the run is stale.
+   */
   async function locate(
     call: StepCall,
     signal: AbortSignal,
+    written?: WrittenObjects,
   ): Promise<{ step: AnyStep<K>; context: StepContext<K> } | string> {
     const raw =
       snapshots.get(call.object.uid, call.object.resourceVersion) ?? (await readResource(kube, call.ref));
@@ -105,7 +110,7 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
     if (choice.kind === 'gone') return 'the object no longer holds the engine’s finalizer';
     const step = choice.plan.steps.get(call.step);
     if (!step) return `step ${call.step} is no longer in the plan`;
-    return { step, context: contextOf(choice.resource, call, signal) };
+    return { step, context: contextOf(choice.resource, call, signal, written) };
   }
 
   /** A step's context in the current activity, on `resource` as this run read it. */
@@ -113,6 +118,7 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
     resource: ResourceOf<K>,
     run: { readonly ref: ResourceRef; readonly runStartedAt: string; readonly runNumber: number },
     signal: AbortSignal,
+    written: WrittenObjects | undefined,
   ): StepContext<K> {
     return {
       resource,
@@ -124,6 +130,7 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
         ref: run.ref,
         uid: resource.metadata.uid as string,
         signal,
+        ...(written ? { written } : {}),
       }),
       log: Context.current().log,
       runStartedAt: new Date(run.runStartedAt),
@@ -133,11 +140,14 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
     };
   }
 
-  /** Reads the object and chooses the plan: what `prepareRun` answers, with what it read. */
-  async function prepare(input: PrepareRunInput): Promise<Prepared<K>> {
+  /**
+   * Reads the object (or takes it as the apply's status patch left it, see `written`) and chooses the plan: what
+   * `prepareRun` answers, with what it read.
+   */
+  async function prepare(input: PrepareRunInput, written?: WrittenObjects): Promise<Prepared<K>> {
     // The kind's version this worker serves, not the one the loop started with (it may no longer be served).
     const ref = currentRef(operator, input.ref);
-    const raw = await readResource(kube, ref);
+    const raw = written?.resource ?? (await readResource(kube, ref));
     if (!raw) return { prepared: { kind: 'gone' } };
     const deleting = raw.metadata.deletionTimestamp !== undefined;
     const version = {
@@ -170,7 +180,7 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
     try {
       // Operator fields merge in; the engine's own fields are applied under their own field manager, so that
       // neither overwrites the other and conditions written by others stay.
-      const writes: Promise<void>[] = [];
+      const writes: Promise<unknown>[] = [];
       if (input.operatorStatus) writes.push(mergeStatus(kube, input.ref, input.uid, input.operatorStatus));
       if (input.status) writes.push(applyEngineStatus(kube, input.ref, input.uid, { ...input.status }));
       if (input.event) writes.push(emitEvent(kube, input.ref, input.uid, input.event));
@@ -184,15 +194,19 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
    * A run's reads in one activity: prepare, then the plan's checks in order (see `evaluatePlan`), handing back what
    * is left unchecked before the activity's time (counted from `startedAtMs`) runs out.
    */
-  async function evaluate(input: EvaluateRunInput, startedAtMs = Date.now()): Promise<EvaluatedRun> {
-    const read = await prepare(input);
+  async function evaluate(
+    input: EvaluateRunInput,
+    startedAtMs = Date.now(),
+    written?: WrittenObjects,
+  ): Promise<EvaluatedRun> {
+    const read = await prepare(input, written);
     if (!read.choice) return read.prepared;
     const { resource, plan } = read.choice;
     const run = { ref: read.ref, runStartedAt: input.runStartedAt, runNumber: input.runNumber };
     const deadline = evaluationDeadline(Context.current(), startedAtMs);
     try {
       const evaluation = await evaluatePlan(plan, {
-        contextFor: (signal) => contextOf(resource, run, signal),
+        contextFor: (signal) => contextOf(resource, run, signal, written),
         signal: deadline.signal,
         assertSmall: (step, data) => assertSmall(step, data, maxData),
       });
@@ -225,8 +239,9 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
     input: EvaluateRunInput & { readonly uid: string; readonly step: string },
     recordOf: (kind: ConfirmedKind) => RecordRunInput | undefined,
     startedAtMs?: number,
+    written?: WrittenObjects,
   ): Promise<ConfirmedRun> {
-    const seen = await evaluate(input, startedAtMs);
+    const seen = await evaluate(input, startedAtMs, written);
     const confirmation = confirmationOf(seen, input.uid, input.step);
     const toRecord = confirmation === 'none' ? undefined : recordOf(confirmation);
     if (!toRecord) return seen;
@@ -241,7 +256,12 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
    * An apply's confirming reads, made by the apply itself (`call.confirm`) once its fix is in: read-only, and never a
    * reason to fail the apply — reads that fail or find no time left leave the fix unconfirmed.
    */
-  async function confirmApply(call: ApplyCall, fix: AppliedFix, startedAtMs: number): Promise<AppliedFix> {
+  async function confirmApply(
+    call: ApplyCall,
+    fix: AppliedFix,
+    startedAtMs: number,
+    written: WrittenObjects,
+  ): Promise<AppliedFix> {
     const { confirm: asked } = call;
     if (!asked || fix.stale !== undefined || timeLeftMs(Context.current(), startedAtMs) < MIN_CONFIRM_MS)
       return fix;
@@ -252,15 +272,15 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
     };
     try {
       const input = { ...call, uid: call.object.uid };
-      return { ...fix, confirmed: await confirm(input, recordOf, startedAtMs) };
+      return { ...fix, confirmed: await confirm(input, recordOf, startedAtMs, written) };
     } catch {
       return fix;
     }
   }
 
-  /** One step's apply, with `signal` as the step's signal. */
-  async function apply(call: StepCall & { readonly fix: unknown }, signal: AbortSignal): Promise<AppliedFix> {
-    const located = await locate(call, signal);
+  /** One step's apply, with `signal` as the step's signal; its writes are remembered in `written`, if given. */
+  async function apply(call: ApplyCall, signal: AbortSignal, written?: WrittenObjects): Promise<AppliedFix> {
+    const located = await locate(call, signal, written);
     // Retrying cannot bring the object back: the run stops as stale and the next one sees the fresh state.
     if (typeof located === 'string') return { stale: located };
     const { step, context } = located;
@@ -318,8 +338,11 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
 
     async applyStep(call: ApplyCall): Promise<AppliedFix> {
       const startedAtMs = Date.now();
-      const fix = await withStepSignal(Context.current(), (signal) => apply(call, signal));
-      return await confirmApply(call, fix, startedAtMs);
+      if (!call.confirm) return await withStepSignal(Context.current(), (signal) => apply(call, signal));
+      // The confirming reads take what the apply wrote as the API server answered it, instead of reading it again.
+      const written = new WrittenObjects();
+      const fix = await withStepSignal(Context.current(), (signal) => apply(call, signal, written));
+      return await confirmApply(call, fix, startedAtMs, written);
     },
 
     recordRun: record,

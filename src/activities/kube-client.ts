@@ -22,6 +22,7 @@ import {
 import { httpStatusOf } from '../runtime/kube-http.js';
 import { type KubeErrorBody, kubeMessage } from './errors.js';
 import { mergeStatus } from './kube-objects.js';
+import { sameObject, type WrittenObjects } from './written-objects.js';
 
 /** client-node's object API, with its discovery (which kinds are namespaced) made reachable. */
 export class ObjectApi extends KubernetesObjectApi {
@@ -63,6 +64,11 @@ export interface KubeClientScope {
   readonly uid: string;
   /** The step's signal: once it fired, no request is sent and one in flight is cut off. */
   readonly signal?: AbortSignal;
+  /**
+   * The objects the current apply wrote, when it confirms itself: writes are remembered there, and reads of an
+   * object written take its answer (see {@link WrittenObjects}).
+   */
+  readonly written?: WrittenObjects;
 }
 
 const ENGINE_STATUS_FIELDS = ['phase', 'conditions', 'observedGeneration', 'currentStep'];
@@ -95,10 +101,20 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
       ),
     );
   };
+  /** Remembers a write's answer (none: deleted) for the confirming reads, when the apply confirms itself. */
+  const wrote = (where: ObjectRef, answer?: KubernetesObject) => {
+    const { written } = scope;
+    if (!written) return;
+    if (answer) written.remember(where, answer);
+    else written.forget(where);
+    if (sameObject(where, resourceObjectRef(ref))) written.forgetResource();
+  };
   return {
     config: scope.config,
     async get<T extends KubernetesObject>(target: ObjectRef) {
       const where = await located(target);
+      const answered = scope.written?.get(where);
+      if (answered) return answered as T;
       live('get', describeRef(where));
       try {
         return (await api.read(header(where), undefined, undefined, undefined, options)) as T;
@@ -147,7 +163,7 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
       live(verb, describeRef(where));
       try {
         const dryRun = applyOptions.dryRun ? 'All' : undefined;
-        return await api.patch(
+        const answer = await api.patch(
           body,
           undefined,
           dryRun,
@@ -156,6 +172,8 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
           PatchStrategy.ServerSideApply,
           options,
         );
+        if (!dryRun) wrote(where, answer);
+        return answer;
       } catch (error) {
         throw classify(error, verb, describeRef(where));
       }
@@ -174,6 +192,7 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
           undefined,
           options,
         );
+        wrote(where);
         return true;
       } catch (error) {
         if (httpStatusOf(error) === 404) return false;
@@ -193,7 +212,8 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
         );
       live('patch status of', describeRef(resourceObjectRef(ref)));
       try {
-        await mergeStatus(scope.config, ref, scope.uid, status as Record<string, unknown>);
+        const answer = await mergeStatus(scope.config, ref, scope.uid, status as Record<string, unknown>);
+        scope.written?.rememberResource(answer);
       } catch (error) {
         throw classify(error, 'patch status of', describeRef(resourceObjectRef(ref)));
       }

@@ -39,17 +39,17 @@ export async function jsonPatchResource(
 
 /**
  * Merges `status` into the status subresource of the object with `uid` (a JSON merge patch; the uid makes the API
- * server refuse it if the name now belongs to a recreated object).
+ * server refuse it if the name now belongs to a recreated object), and answers the object as the patch left it.
  */
 export async function mergeStatus(
   kube: KubeConfig,
   ref: ResourceRef,
   uid: string,
   status: Readonly<Record<string, unknown>>,
-): Promise<void> {
+): Promise<RawResource> {
   const body = { metadata: { uid }, status };
   const path = resourcePath(ref, 'status');
-  await kubeRequest(kube, { method: 'PATCH', path, body, contentType: PatchStrategy.MergePatch });
+  return await kubeRequest(kube, { method: 'PATCH', path, body, contentType: PatchStrategy.MergePatch });
 }
 
 /** The field manager of the engine's own status fields. */

@@ -41,8 +41,9 @@ export interface ApplyOptions {
  * are permanent (no retry; the run fails naming the problem), {@link KubeConflictError} and
  * {@link KubeUnavailableError} are transient (retried by the step's policy). Once the step's `signal` has fired, no
  * further request is sent and one in flight is cut off: both throw {@link KubeAbortedError}.
- * Caveats: reads go to the API server (no cache): every call is a request. A write cut off by the signal may still
- * have landed.
+ * Caveats: reads go to the API server (no cache): every call is a request — except, within an apply and the
+ * confirming reads that follow it, a read of an object this client wrote there, which takes the write's answer (the
+ * object as the write left it). A write cut off by the signal may still have landed.
  */
 export interface KubeClient<Status = Record<string, unknown>> {
   /** The object, or `undefined` when it does not exist (never a 404 to catch). */
