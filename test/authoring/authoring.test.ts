@@ -110,10 +110,7 @@ describe('a step without the permission it needs', () => {
     });
     try {
       const ref = await test.create('locked', { motto: 'hi' });
-      const object = await test.waitForCondition(ref, 'Stalled', 'True');
-      const stalled = (
-        (object.status?.conditions ?? []) as { type: string; reason: string; message: string }[]
-      ).find((c) => c.type === 'Stalled');
+      const stalled = stalledOf(await test.waitForCondition(ref, 'Stalled', 'True'));
       expect(stalled?.reason).toBe('Forbidden');
       expect(stalled?.message).toMatch(
         /step settings: get ConfigMap .*\/locked-settings: .*cannot get resource "configmaps"/,
@@ -132,10 +129,7 @@ describe('a status the API server refuses', () => {
     const test = await startOperatorTest({ operator: refusedStatusOperator, servers: testServers() });
     try {
       const ref = await test.create('numeric', { motto: 'hi' });
-      const object = await test.waitForCondition(ref, 'Stalled', 'True');
-      const stalled = (
-        (object.status?.conditions ?? []) as { type: string; reason: string; message: string }[]
-      ).find((c) => c.type === 'Stalled');
+      const stalled = stalledOf(await test.waitForCondition(ref, 'Stalled', 'True'));
       expect(stalled?.reason).toBe('Invalid');
       expect(stalled?.message).toMatch(
         /step record-number: patch status of App .*numeric: .*status\.deployment/,
@@ -147,6 +141,12 @@ describe('a status the API server refuses', () => {
     }
   });
 });
+
+/** The `Stalled` condition of a resource as the kit read it. */
+function stalledOf(object: { readonly status?: { readonly conditions?: unknown } }) {
+  const conditions = (object.status?.conditions ?? []) as { type: string; reason: string; message: string }[];
+  return conditions.find((c) => c.type === 'Stalled');
+}
 
 /** Lets `user` do what the engine needs on Apps in `namespace` — and nothing on ConfigMaps. */
 async function grant(namespace: string, user: string): Promise<void> {
