@@ -43,7 +43,7 @@ import {
 } from './contract.js';
 import { describeLoop, detailsMarkdown } from './describe.js';
 import { observeObject } from './observe.js';
-import { recordDeleted, recordOutcome, updateSearchAttributes } from './record.js';
+import { DELETED_PHASE_PATCH, recordDeleted, recordOutcome, updateSearchAttributes } from './record.js';
 import { executeRun, type RunResult } from './run.js';
 import { STEP_NAMED_CHECKS_PATCH } from './step-calls.js';
 
@@ -63,7 +63,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<RunRepor
       const report = await loop.runOnce();
       if (report.outcome.kind === 'deleted') {
         loop.publishAttributes();
-        recordDeleted();
+        recordDeleted(loop.patches.deletedPhase);
         await condition(allHandlersFinished);
         return report;
       }
@@ -106,6 +106,16 @@ export const LOOP_REVISION_2_PATCH = 'staircase-loop-2';
  */
 export const APPLY_CONFIRM_PATCH = 'staircase-apply-confirm';
 
+/**
+ * Patch: one marker for every patch before it. A loop started by an engine with it asks this patch alone, before its
+ * first run, and behaves as with {@link LOOP_REVISION_2_PATCH}, {@link APPLY_CONFIRM_PATCH},
+ * {@link STEP_NAMED_CHECKS_PATCH}, {@link DELETED_PHASE_PATCH} and {@link CLEANUP_CONVERGED_PATCH}: each patch a new
+ * execution asks costs a marker and the SDK's upsert of the `TemporalChangeVersion` search attribute (a visibility
+ * write on the server), and every loop's continue-as-new is a new execution. Histories recorded before it ask those
+ * patches one by one, and replay so.
+ */
+export const LOOP_REVISION_4_PATCH = 'staircase-loop-4';
+
 /** The loop's mutable state and its steps; one instance per workflow run. */
 class ReconcileLoop {
   state: LoopState;
@@ -124,9 +134,10 @@ class ReconcileLoop {
   private running = false;
   /** The last run progressed and the next is due at once: its confirming reads, and the changes count then. */
   private carried: { readonly reads: EvaluatedRun; readonly changes: number } | undefined;
-  // Asked before any command of the first run, so their markers never fall inside a run.
-  private readonly revision2 = patched(LOOP_REVISION_2_PATCH);
-  // Loops of the second revision name their checks by step anyway: one marker, not two.
+  // Asked before any command of the first run, so their markers never fall inside a run; a patch implied by a later
+  // one is not asked (one marker, not several).
+  readonly revision4 = patched(LOOP_REVISION_4_PATCH);
+  private readonly revision2 = this.revision4 || patched(LOOP_REVISION_2_PATCH);
   private readonly stepNamedChecks = this.revision2 || patched(STEP_NAMED_CHECKS_PATCH);
   readonly patches = {
     carryDueTime: this.revision2,
@@ -138,7 +149,10 @@ class ReconcileLoop {
     deferAttributes: this.revision2,
     carryReads: this.revision2,
     shortIdleHistory: this.revision2,
-    applyAndConfirm: this.revision2 && patched(APPLY_CONFIRM_PATCH),
+    applyAndConfirm: this.revision4 || (this.revision2 && patched(APPLY_CONFIRM_PATCH)),
+    /** Later patches, asked when their case arises unless {@link LOOP_REVISION_4_PATCH} implies them. */
+    deletedPhase: () => this.revision4 || patched(DELETED_PHASE_PATCH),
+    cleanupConverged: () => this.revision4 || patched(CLEANUP_CONVERGED_PATCH),
   };
   /** Phase and step to publish as search attributes before the loop next waits (behind the same patch). */
   private attributes: { readonly phase: Phase; readonly step: string | undefined } | undefined;
@@ -361,7 +375,7 @@ class ReconcileLoop {
 
   private async record(result: RunResult, report: RunReport, startedAt: string): Promise<void> {
     if (!result.object) return;
-    const status = statusOf(result, report, this.wake, startedAt);
+    const status = statusOf(result, report, this.wake, startedAt, this.patches.cleanupConverged);
     // Set before the loop waits (behind the patch), else at once, as before.
     if (this.patches.deferAttributes) this.attributes = { phase: status.phase, step: status.currentStep };
     else updateSearchAttributes(status.phase, status.currentStep);
@@ -391,7 +405,7 @@ class ReconcileLoop {
       generation: report.generation,
       previousStatus: result.previousStatus,
       startedAt,
-      deleting: isDeletingRun(result),
+      deleting: isDeletingRun(result, this.patches.cleanupConverged),
     };
   }
 }
@@ -402,10 +416,13 @@ class ReconcileLoop {
  */
 export const CLEANUP_CONVERGED_PATCH = 'staircase-cleanup-converged-deleting';
 
-/** The run followed the cleanup plan, for the phase; a converged one only behind {@link CLEANUP_CONVERGED_PATCH}. */
-function isDeletingRun(result: RunResult): boolean {
+/**
+ * The run followed the cleanup plan, for the phase; a converged one only behind {@link CLEANUP_CONVERGED_PATCH}
+ * (`cleanupConverged` asks it).
+ */
+function isDeletingRun(result: RunResult, cleanupConverged: () => boolean): boolean {
   if (result.purpose !== 'cleanup') return false;
-  return result.outcome.kind !== 'converged' || patched(CLEANUP_CONVERGED_PATCH);
+  return result.outcome.kind !== 'converged' || cleanupConverged();
 }
 
 /**
@@ -431,11 +448,17 @@ function reportOf(result: RunResult, runNumber: number, startedAt: string): RunR
   };
 }
 
-function statusOf(result: RunResult, report: RunReport, wake: WakeDecision, startedAt: string) {
+function statusOf(
+  result: RunResult,
+  report: RunReport,
+  wake: WakeDecision,
+  startedAt: string,
+  cleanupConverged: () => boolean,
+) {
   return statusFor({
     outcome: result.outcome,
     generation: report.generation,
-    deleting: isDeletingRun(result),
+    deleting: isDeletingRun(result, cleanupConverged),
     flapping: wake.flapping,
     previous: result.previousStatus.conditions ?? [],
     now: startedAt,

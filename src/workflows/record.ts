@@ -1,4 +1,4 @@
-import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Phase } from '../core/phase.js';
 import { recordInputOf } from '../core/record.js';
 import type { ResourceRef } from '../core/resource-ref.js';
@@ -32,9 +32,12 @@ export async function recordOutcome(
  */
 export const DELETED_PHASE_PATCH = 'staircase-deleted-phase';
 
-/** The loop ends because its object is gone: say so in the search attributes (behind {@link DELETED_PHASE_PATCH}). */
-export function recordDeleted(): void {
-  if (patched(DELETED_PHASE_PATCH)) updateSearchAttributes('Deleted', undefined);
+/**
+ * The loop ends because its object is gone: say so in the search attributes (behind {@link DELETED_PHASE_PATCH},
+ * which `deletedPhase` asks, or a later patch implies).
+ */
+export function recordDeleted(deletedPhase: () => boolean): void {
+  if (deletedPhase()) updateSearchAttributes('Deleted', undefined);
 }
 
 /** Sets the phase and step search attributes, when they differ from the workflow's current ones. */

@@ -3,7 +3,14 @@ import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
 import { startOperatorTest } from '../../src/testing/index.js';
 import { pauseSignal, resumeSignal } from '../../src/workflows/contract.js';
-import { createResource, HISTORIES_DIR, installKind, startScenario, testServers } from '../support/engine.js';
+import {
+  createResource,
+  HISTORIES_DIR,
+  installKind,
+  RECORDING_REVISION,
+  startScenario,
+  testServers,
+} from '../support/engine.js';
 import { historyEvents } from '../support/history.js';
 import { adminKubeConfig } from '../support/kube.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
@@ -155,7 +162,7 @@ describe('idle loops', () => {
       await kit.recordHistory(
         ref,
         HISTORIES_DIR,
-        'stays-in-the-flap-backoff-when-the-watcher-sees-the-fight--brawl--loop-2',
+        `stays-in-the-flap-backoff-when-the-watcher-sees-the-fight--brawl--${RECORDING_REVISION}`,
       );
   });
 });

@@ -107,8 +107,8 @@ export async function startEngine(
 /** Where recorded histories live; `npm run histories:record` refreshes them. */
 export const HISTORIES_DIR = new URL('../histories/', import.meta.url).pathname;
 
-/** The engine revision new recordings are made with (its newest workflow patch). */
-const RECORDING_REVISION = 'loop-3';
+/** The engine revision new recordings are made with (its newest workflow patch): part of each recording's name. */
+export const RECORDING_REVISION = 'loop-4';
 
 /** Saves the current run's history of each workflow as `test/histories/<test>--<resource>--<revision>.json`. */
 async function recordHistories(

@@ -72,3 +72,10 @@ export function localActivityTypeOf(event: HistoryEvent): string {
 export function timerSummaries(events: readonly HistoryEvent[]): string[] {
   return events.filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED).map(summaryOf);
 }
+
+/** The patch a `core_patch` marker records (`staircase-loop-2`); undefined for any other event. */
+export function patchIdOf(event: HistoryEvent): string | undefined {
+  if (event.markerRecordedEventAttributes?.markerName !== 'core_patch') return undefined;
+  const data = event.markerRecordedEventAttributes.details?.['patch-data']?.payloads?.[0]?.data;
+  return data ? (JSON.parse(decoder.decode(data)) as { id: string }).id : undefined;
+}
