@@ -136,7 +136,7 @@ class ReconcileLoop {
   private carried: { readonly reads: EvaluatedRun; readonly changes: number } | undefined;
   // Asked before any command of the first run, so their markers never fall inside a run; a patch implied by a later
   // one is not asked (one marker, not several).
-  readonly revision4 = patched(LOOP_REVISION_4_PATCH);
+  private readonly revision4 = patched(LOOP_REVISION_4_PATCH);
   private readonly revision2 = this.revision4 || patched(LOOP_REVISION_2_PATCH);
   private readonly stepNamedChecks = this.revision2 || patched(STEP_NAMED_CHECKS_PATCH);
   readonly patches = {
