@@ -375,7 +375,8 @@ class ReconcileLoop {
 
   private async record(result: RunResult, report: RunReport, startedAt: string): Promise<void> {
     if (!result.object) return;
-    const status = statusOf(result, report, this.wake, startedAt, this.patches.cleanupConverged);
+    const deleting = isDeletingRun(result, this.patches.cleanupConverged);
+    const status = statusOf(result, report, this.wake, startedAt, deleting);
     // Set before the loop waits (behind the patch), else at once, as before.
     if (this.patches.deferAttributes) this.attributes = { phase: status.phase, step: status.currentStep };
     else updateSearchAttributes(status.phase, status.currentStep);
@@ -453,12 +454,12 @@ function statusOf(
   report: RunReport,
   wake: WakeDecision,
   startedAt: string,
-  cleanupConverged: () => boolean,
+  deleting: boolean,
 ) {
   return statusFor({
     outcome: result.outcome,
     generation: report.generation,
-    deleting: isDeletingRun(result, cleanupConverged),
+    deleting,
     flapping: wake.flapping,
     previous: result.previousStatus.conditions ?? [],
     now: startedAt,
