@@ -2,6 +2,8 @@
  * The idle cost: COUNT Greetings converged under Staircase, then a window with nothing to do, measuring CPU, loop
  * runs and workflow tasks per minute (from the worker's metrics) and the memory of every process over time.
  */
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../src/devenv/ports.js';
 import type { BurstContext } from './burst.js';
@@ -18,8 +20,18 @@ import { ReadyWatch } from './observe.js';
 import { cpuDelta, cpuSnapshot, rssMb } from './proc.js';
 import { startStaircase } from './systems.js';
 
+/** What the idle phase measures. */
+export interface IdleSettings {
+  readonly count: number;
+  readonly minutes: number;
+  /** The loops' resync interval; absent: the operator's default. */
+  readonly resyncMinutes?: number;
+}
+
 export interface IdleResult {
   readonly resources: number;
+  /** The loops' resync interval when the bench set one; absent: the operator's default. */
+  readonly resyncMinutes?: number;
   /** How long COUNT new Greetings took to be Ready (a burst of COUNT). */
   readonly convergeMs: number;
   readonly windowMinutes: number;
@@ -36,11 +48,16 @@ const SAMPLE_MS = 10_000;
 /** Lets the last runs and status writes of the convergence finish before the window opens. */
 const SETTLE_MS = 30_000;
 
-export async function runIdle(context: BurstContext, count: number, minutes: number): Promise<IdleResult> {
+export async function runIdle(context: BurstContext, settings: IdleSettings): Promise<IdleResult> {
+  const { count, minutes, resyncMinutes } = settings;
   const namespace = `bench-idle-${count}`;
   await createNamespace(context.clients, namespace);
   const metricsPort = await freePort();
-  const system = await startStaircase(context, `idle-${Date.now()}`, namespace, metricsPort);
+  const operator =
+    resyncMinutes === undefined
+      ? context.release.operator
+      : await operatorResyncingEvery(context.release.operator, resyncMinutes);
+  const system = await startStaircase(context, `idle-${Date.now()}`, namespace, metricsPort, operator);
   const processes = [...context.servers, ...system.processes];
   const names = Array.from({ length: count }, (_, i) => greetingName(i));
   const ready = await ReadyWatch.start(context.clients, namespace);
@@ -81,6 +98,7 @@ export async function runIdle(context: BurstContext, count: number, minutes: num
     const totalCpu = Object.values(cpu).reduce((a, b) => a + b, 0);
     return {
       resources: count,
+      ...(resyncMinutes === undefined ? {} : { resyncMinutes }),
       convergeMs,
       windowMinutes: minutes,
       coresAverage: totalCpu / (elapsedMin * 60_000),
@@ -94,4 +112,20 @@ export async function runIdle(context: BurstContext, count: number, minutes: num
     await system.stop();
     await terminateLoops(context.temporal, namespace, names);
   }
+}
+
+/** A module next to the greeting operator exporting it with another resync interval; returns its path. */
+async function operatorResyncingEvery(operator: string, minutes: number): Promise<string> {
+  const file = join(dirname(operator), `operator-resync-${minutes}m.ts`);
+  const loop = `{ ...greeting.options?.loop, resyncIntervalMs: ${Math.round(minutes * 60_000)} }`;
+  await writeFile(
+    file,
+    [
+      "import greeting from './operator.js';",
+      '',
+      `export default { ...greeting, options: { ...greeting.options, loop: ${loop} } };`,
+      '',
+    ].join('\n'),
+  );
+  return file;
 }

@@ -62,7 +62,12 @@ if (options) {
         bursts.push(await runBurst(context, system, n));
       }
     let idle: IdleResult | undefined;
-    if (options.idle > 0) idle = await runIdle(context, options.idle, options.idleMinutes);
+    if (options.idle > 0)
+      idle = await runIdle(context, {
+        count: options.idle,
+        minutes: options.idleMinutes,
+        ...(options.idleResyncMinutes === undefined ? {} : { resyncMinutes: options.idleResyncMinutes }),
+      });
     const results: BenchResults = {
       version: 1,
       startedAt: startedAt.toISOString(),
@@ -75,6 +80,7 @@ if (options) {
         inProcessWorkers: options.workers,
         idleResources: options.idle,
         idleMinutes: options.idleMinutes,
+        ...(options.idleResyncMinutes === undefined ? {} : { idleResyncMinutes: options.idleResyncMinutes }),
       },
       bursts,
       ...(idle ? { idle } : {}),

@@ -12,6 +12,9 @@ work-queue controller on the same client, and the raw-write floor.
   --quick              small and fast, for CI: N=20, 10 edits, no idle phase, results under bench/results/
   --idle COUNT         idle phase with COUNT converged resources (default 10000; --quick: 0 = none)
   --idle-minutes M     length of the idle window (default 5; the issue's memory target asks for 30)
+  --idle-resync-minutes R
+                       the idle phase's loops resync every R minutes (less up to 10 %) instead of the default
+                       (10 h, so that no resync falls in the window): what resyncs cost at rest
   --edits K            edit→child samples per system (default 50; --quick: 10)
   --workers W          the in-process controller's workers (default 4)
   --out FILE           JSON results (default docs/performance/results.json; --quick: bench/results/quick.json)
@@ -23,6 +26,7 @@ const OptionsSchema = z.object({
   quick: z.boolean(),
   idle: z.number().int().min(0),
   idleMinutes: z.number().positive(),
+  idleResyncMinutes: z.number().positive().optional(),
   edits: z.number().int().min(1),
   workers: z.number().int().positive(),
   out: z.string().min(1),
@@ -41,6 +45,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
       quick: { type: 'boolean', default: false },
       idle: { type: 'string' },
       'idle-minutes': { type: 'string' },
+      'idle-resync-minutes': { type: 'string' },
       edits: { type: 'string' },
       workers: { type: 'string' },
       out: { type: 'string' },
@@ -57,11 +62,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
   const quick = values.quick;
   const number = (text: string | undefined, fallback: number) =>
     text === undefined ? fallback : Number(text);
+  const optionalNumber = (text: string | undefined) => (text === undefined ? undefined : Number(text));
   return OptionsSchema.parse({
     sizes: (values.n ?? (quick ? '20' : '300,1000')).split(',').filter(Boolean).map(Number),
     quick,
     idle: number(values.idle, quick ? 0 : 10_000),
     idleMinutes: number(values['idle-minutes'], 5),
+    idleResyncMinutes: optionalNumber(values['idle-resync-minutes']),
     edits: number(values.edits, quick ? 10 : 50),
     workers: number(values.workers, 4),
     out: values.out ?? (quick ? 'bench/results/quick.json' : 'docs/performance/results.json'),

@@ -20,6 +20,7 @@ export interface BenchResults {
     readonly inProcessWorkers: number;
     readonly idleResources: number;
     readonly idleMinutes: number;
+    readonly idleResyncMinutes?: number;
   };
   readonly bursts: readonly BurstResult[];
   readonly idle?: IdleResult;
@@ -82,7 +83,12 @@ export function idleTable(idle: IdleResult): string {
       `${num(m.start)} → ${num(m.end)}, max ${num(m.max)}`,
     ]),
   ];
-  return markdownTable([`${idle.resources} idle resources, ${idle.windowMinutes} min`, 'Staircase'], rows);
+  const resync =
+    idle.resyncMinutes === undefined ? 'default resync' : `resync every ${idle.resyncMinutes} min`;
+  return markdownTable(
+    [`${idle.resources} idle resources, ${idle.windowMinutes} min, ${resync}`, 'Staircase'],
+    rows,
+  );
 }
 
 function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {

@@ -63,17 +63,18 @@ function failedStart(process: ManagedProcess) {
 }
 
 /**
- * `staircase worker` and `staircase watcher` (compiled, `node dist/cli/main.js`) for the greeting operator on a
- * task queue and namespace of their own; resolves once both answer /readyz.
+ * `staircase worker` and `staircase watcher` (compiled, `node dist/cli/main.js`) for the greeting operator (or the
+ * operator module `operator`) on a task queue and namespace of their own; resolves once both answer /readyz.
  */
 export async function startStaircase(
   context: SystemContext,
   label: string,
   namespace: string,
   metricsPort: number,
+  operator = context.release.operator,
 ): Promise<RunningSystem> {
   const taskQueue = `bench-${label}`;
-  const { cli, operator, workflowBundle } = context.release;
+  const { cli, workflowBundle } = context.release;
   const common = ['--operator', operator, '--kubeconfig', context.kubeconfig, '--task-queue', taskQueue];
   common.push('--temporal-address', context.temporalAddress);
   common.push('--temporal-namespace', context.temporalNamespace);

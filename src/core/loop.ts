@@ -41,9 +41,16 @@ export interface LoopConfig {
 /** Default of {@link LoopConfig.idleHistoryEvents}, also for inputs without it. */
 const IDLE_HISTORY_EVENTS = 100;
 
-/** Defaults for {@link LoopConfig}. */
+/**
+ * Defaults for {@link LoopConfig}.
+ *
+ * The resync is 10 hours, as controller-runtime's `SyncPeriod` and the Java Operator SDK's
+ * `maxReconciliationInterval`: changes of the resource and of its children wake a loop at once, so the resync only
+ * catches drift no watch reports, while at rest every resync is a run of every loop (what that costs:
+ * docs/performance.md). Operators whose steps read state outside Kubernetes set a shorter one.
+ */
 export const DEFAULT_LOOP_CONFIG: LoopConfig = {
-  resyncIntervalMs: 30 * 60_000,
+  resyncIntervalMs: 10 * 60 * 60_000,
   maxWaitMs: 5 * 60_000,
   minModifyDelayMs: 1_000,
   failureBackoffMs: 10_000,

@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- --quick` finishes and writes its results: every system measured, every figure a positive, finite
- * number. The figures themselves are not asserted: they depend on the machine (see docs/performance.md).
+ * number, and a short idle phase whose loops resync as often as `--idle-resync-minutes` asks. The figures themselves
+ * are not asserted: they depend on the machine (see docs/performance.md).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -27,7 +28,9 @@ describe('npm run bench -- --quick', () => {
   it('measures Staircase, the in-process controller and the floor, and writes JSON and a chart', async () => {
     dir = await mkdtemp(join(tmpdir(), 'staircase-bench-smoke-'));
     const out = join(dir, 'quick.json');
-    const { stdout } = await run('npm', ['run', '-s', 'bench', '--', '--quick', '--out', out], {
+    // 20 idle loops resyncing every 6 s (less up to 10 %) over a 30 s window: about 200 runs a minute.
+    const idle = ['--idle', '20', '--idle-minutes', '0.5', '--idle-resync-minutes', '0.1'];
+    const { stdout } = await run('npm', ['run', '-s', 'bench', '--', '--quick', ...idle, '--out', out], {
       cwd: ROOT,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -36,7 +39,6 @@ describe('npm run bench -- --quick', () => {
     const results = JSON.parse(await readFile(out, 'utf8')) as BenchResults;
     expect(results.version).toBe(1);
     positive(results.machine.cpus);
-    expect(results.idle).toBeUndefined();
     expect(results.bursts.map((b) => b.system).sort()).toEqual(['floor', 'inProcess', 'staircase']);
     for (const burst of results.bursts) {
       expect(burst.n).toBe(20);
@@ -58,5 +60,12 @@ describe('npm run bench -- --quick', () => {
     positive(staircase?.history?.eventsMean);
     positive(staircase?.perResource?.runs);
     expect(await readFile(join(dir, 'burst.svg'), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
-  }, 300_000);
+
+    expect(results.idle?.resources).toBe(20);
+    expect(results.idle?.resyncMinutes).toBe(0.1);
+    expect(results.idle?.runsPerMinute).toBeGreaterThan(100);
+    positive(results.idle?.coresAverage);
+    for (const name of ['worker', 'watcher', 'temporal']) positive(results.idle?.rssMb[name]?.max);
+    expect(stdout).toContain('20 idle resources, 0.5 min, resync every 0.1 min');
+  }, 420_000);
 });

@@ -137,6 +137,17 @@ describe('resyncs spread across loops', () => {
     expect(spread(60_000, 'loop-7#3')).toBe(spread(60_000, 'loop-7#3'));
   });
 
+  it('rests 9 to 10 hours after converging by default, or until a change', () => {
+    const converged = { kind: 'converged' } as const;
+    const delays = Array.from(
+      { length: 50 },
+      (_, i) => nextWake(converged, INITIAL_LOOP_STATE, DEFAULT_LOOP_CONFIG, `loop-${i}#1`).delayMs,
+    );
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(9 * 3_600_000);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(10 * 3_600_000);
+    expect(nextWake(converged, INITIAL_LOOP_STATE, DEFAULT_LOOP_CONFIG).wakeOnChange).toBe(true);
+  });
+
   it('caps a wait at maxWaitMs, or at the resync interval for loops started without it', () => {
     const waiting = { kind: 'waiting', step: 'gate', reason: 'closed' } as const;
     const config = { ...DEFAULT_LOOP_CONFIG, resyncIntervalMs: 1_800_000, maxWaitMs: 300_000 };
