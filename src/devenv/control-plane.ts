@@ -26,6 +26,8 @@ export interface ControlPlaneOptions {
   readonly profile?: ControlPlaneProfile;
   /** Start-up timeout per server; 60 s when absent. */
   readonly startTimeoutMs?: number;
+  /** More kube-apiserver flags (a later flag wins), e.g. `--watch-cache=false`. */
+  readonly apiserverArgs?: readonly string[];
 }
 
 /** A running local Kubernetes control plane. */
@@ -35,6 +37,8 @@ export interface KubeControlPlane {
   readonly access: ControlPlaneAccess;
   /** Kubeconfig of `admin` in `system:masters` (bypasses RBAC). */
   readonly admin: KubeconfigFile;
+  /** etcd's client URL (plain HTTP on loopback), for faults kube-apiserver cannot cause, such as a compaction. */
+  readonly etcdUrl: string;
   /** The running server processes, in start order (pids and log files, for diagnostics). */
   readonly processes: readonly ManagedProcess[];
   /**
@@ -80,6 +84,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<K
       clientCa,
       probeClient: adminCert,
       timeoutMs,
+      ...(options.apiserverArgs ? { extraArgs: options.apiserverArgs } : {}),
     };
     const apiserver = await startKubeApiserver(apiserverOptions);
     started.push(apiserver.process);
@@ -130,6 +135,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<K
       profile,
       access,
       admin,
+      etcdUrl: etcd.clientUrl,
       get processes() {
         return [...started];
       },

@@ -21,6 +21,8 @@ export interface KubeApiserverOptions {
   readonly timeoutMs: number;
   /** Secure port; a free one when absent (pass the old one to restart at the same address). */
   readonly port?: number;
+  /** Flags after the ones set here (a later flag wins), e.g. `--watch-cache=false`. */
+  readonly extraArgs?: readonly string[];
 }
 
 /** A running kube-apiserver. */
@@ -64,6 +66,7 @@ export async function startKubeApiserver(options: KubeApiserverOptions): Promise
       '--disable-admission-plugins=ServiceAccount',
       '--allow-privileged=true',
       '--profiling=false',
+      ...(options.extraArgs ?? []),
     ],
     logFile: join(workDir, 'kube-apiserver.log'),
     watchdog: options.watchdog,

@@ -1,8 +1,25 @@
-import { CoreV1Api } from '@kubernetes/client-node';
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { describe, expect, inject, it, onTestFinished, vi } from 'vitest';
+import { startControlPlane } from '../../src/devenv/control-plane.js';
+import { Watchdog } from '../../src/devenv/watchdog.js';
 import { closeKubeRequestAgents, kubeRequest } from '../../src/runtime/kube-http.js';
 import { ListWatch } from '../../src/watcher/list-watch.js';
 import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
+
+/** etcd's v3 JSON gateway: its current revision, then a compaction up to it (older revisions are gone). */
+async function compactEtcd(etcdUrl: string): Promise<number> {
+  const post = async (path: string, body: object) => {
+    const response = await fetch(`${etcdUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`etcd ${path}: HTTP ${response.status} ${await response.text()}`);
+    return (await response.json()) as { header?: { revision?: string } };
+  };
+  const revision = Number((await post('/v3/kv/range', { key: btoa('/registry') })).header?.revision);
+  await post('/v3/kv/compaction', { revision: String(revision), physical: true });
+  return revision;
+}
 
 describe('ListWatch: list, then watch, without client-node', () => {
   it('lists objects with their kind, follows changes, and resumes when the server ends a watch', async () => {
@@ -61,6 +78,53 @@ describe('ListWatch: list, then watch, without client-node', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(events.join()).not.toContain('third');
   });
+
+  it('lists again when its resourceVersion is compacted away (410 Gone), and keeps watching', async () => {
+    // Without kube-apiserver's watch cache a watch reads etcd from its resourceVersion on, so compacting etcd past
+    // it makes the next resumed watch fail with 410, as an API server does after a long disconnection.
+    const watchdog = Watchdog.start();
+    const plane = await startControlPlane({
+      binaries: inject('binaries'),
+      workDir: await mkdtemp(join(tmpdir(), 'staircase-lw-gone-')),
+      watchdog,
+      apiserverArgs: ['--watch-cache=false'],
+    });
+    onTestFinished(async () => {
+      await plane.stop();
+      watchdog.close();
+    });
+    const kube = new KubeConfig();
+    kube.loadFromFile(plane.admin.path);
+    onTestFinished(() => closeKubeRequestAgents(kube));
+    const core = kube.makeApiClient(CoreV1Api);
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'before' } } });
+    const events: string[] = [];
+    const errors: unknown[] = [];
+    const watch = new ListWatch(
+      kube,
+      { path: '/api/v1/namespaces/default/configmaps', maxWatchSeconds: 2 },
+      {
+        onEvent: (type, object) => events.push(`${type} ${object.metadata?.name}`),
+        onAlive: () => {},
+        onError: (error) => errors.push(error),
+      },
+    );
+    onTestFinished(() => watch.stop());
+    await watch.start();
+    expect(events).toEqual(['ADDED before']);
+
+    // Writes the watch does not see move etcd's revision past the watch's resourceVersion; then compact.
+    for (const name of ['elsewhere-1', 'elsewhere-2'])
+      await core.createNamespacedConfigMap({ namespace: 'kube-system', body: { metadata: { name } } });
+    await compactEtcd(plane.etcdUrl);
+    // Only a list reports an object ADDED twice: the watch resumed within 2 s, got 410 and listed again.
+    await vi.waitFor(() => expect(events).toEqual(['ADDED before', 'ADDED before']), { timeout: 15_000 });
+
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'after' } } });
+    await vi.waitFor(() => expect(events).toContain('ADDED after'), { timeout: 15_000 });
+    expect(watch.list().map((object) => object.metadata?.name)).toEqual(['before', 'after']);
+    expect(errors).toEqual([]);
+  }, 120_000);
 
   it('reports a refused list through onError, once, naming the status', async () => {
     const errors: unknown[] = [];
