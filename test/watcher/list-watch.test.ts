@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -10,15 +10,15 @@ import { ListWatch } from '../../src/watcher/list-watch.js';
 import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
 
 /** etcd's v3 JSON gateway: its current revision, then a compaction up to it (older revisions are gone). */
-async function compactEtcd(etcdUrl: string): Promise<number> {
+async function compactEtcd(etcdUrl: string): Promise<void> {
   const post = async (path: string, body: object) => {
     const response = await fetch(`${etcdUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
     if (!response.ok) throw new Error(`etcd ${path}: HTTP ${response.status} ${await response.text()}`);
     return (await response.json()) as { header?: { revision?: string } };
   };
-  const revision = Number((await post('/v3/kv/range', { key: btoa('/registry') })).header?.revision);
-  await post('/v3/kv/compaction', { revision: String(revision), physical: true });
-  return revision;
+  const revision = (await post('/v3/kv/range', { key: btoa('/registry') })).header?.revision;
+  if (!revision) throw new Error('etcd /v3/kv/range: no revision in its answer');
+  await post('/v3/kv/compaction', { revision, physical: true });
 }
 
 describe('ListWatch: list, then watch, without client-node', () => {
@@ -83,15 +83,17 @@ describe('ListWatch: list, then watch, without client-node', () => {
     // Without kube-apiserver's watch cache a watch reads etcd from its resourceVersion on, so compacting etcd past
     // it makes the next resumed watch fail with 410, as an API server does after a long disconnection.
     const watchdog = Watchdog.start();
+    const workDir = await mkdtemp(join(tmpdir(), 'staircase-lw-gone-'));
     const plane = await startControlPlane({
       binaries: inject('binaries'),
-      workDir: await mkdtemp(join(tmpdir(), 'staircase-lw-gone-')),
+      workDir,
       watchdog,
       apiserverArgs: ['--watch-cache=false'],
     });
     onTestFinished(async () => {
       await plane.stop();
       watchdog.close();
+      await rm(workDir, { recursive: true, force: true });
     });
     const kube = new KubeConfig();
     kube.loadFromFile(plane.admin.path);
