@@ -1,6 +1,9 @@
 /** The bench's flags, read once at the entry point. */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { DEFAULT_LOOP_CONFIG } from '../src/core/loop.js';
+
+const DEFAULT_RESYNC_HOURS = DEFAULT_LOOP_CONFIG.resyncIntervalMs / 3_600_000;
 
 export const HELP = `npm run bench -- [--n 300,1000] [--quick] [--idle 10000] [--idle-minutes 5] [options]
 
@@ -14,7 +17,7 @@ work-queue controller on the same client, and the raw-write floor.
   --idle-minutes M     length of the idle window (default 5; the issue's memory target asks for 30)
   --idle-resync-minutes R
                        the idle phase's loops resync every R minutes (less up to 10 %) instead of the default
-                       (10 h, so that no resync falls in the window): what resyncs cost at rest
+                       (${DEFAULT_RESYNC_HOURS} h, so that no resync falls in the window): what resyncs cost at rest
   --edits K            edit→child samples per system (default 50; --quick: 10)
   --workers W          the in-process controller's workers (default 4)
   --out FILE           JSON results (default docs/performance/results.json; --quick: bench/results/quick.json)

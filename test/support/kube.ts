@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CoreV1Api,
   KubeConfig,
@@ -7,13 +10,42 @@ import {
   PatchStrategy,
 } from '@kubernetes/client-node';
 import { inject, onTestFinished } from 'vitest';
+import { type KubeControlPlane, startControlPlane } from '../../src/devenv/control-plane.js';
 import { mintKubeconfig } from '../../src/devenv/index.js';
+import { Watchdog } from '../../src/devenv/watchdog.js';
 
 /** A client configuration for the test run's control plane as `admin` (bypasses RBAC). */
 export function adminKubeConfig(): KubeConfig {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(inject('kube').adminKubeconfigPath);
   return kubeConfig;
+}
+
+/**
+ * A minimal control plane (etcd + kube-apiserver) of the current test's own, for faults the shared one must not see
+ * (a restarted API server, a compacted etcd); stopped and its folder removed when the test finishes.
+ */
+export async function startPrivateControlPlane(
+  prefix: string,
+  apiserverArgs?: readonly string[],
+): Promise<{ readonly plane: KubeControlPlane; readonly kube: KubeConfig }> {
+  const watchdog = Watchdog.start();
+  const workDir = await mkdtemp(join(tmpdir(), `staircase-${prefix}-`));
+  const plane = await startControlPlane({
+    binaries: inject('binaries'),
+    workDir,
+    watchdog,
+    profile: 'minimal',
+    ...(apiserverArgs ? { apiserverArgs } : {}),
+  });
+  onTestFinished(async () => {
+    await plane.stop();
+    watchdog.close();
+    await rm(workDir, { recursive: true, force: true });
+  });
+  const kube = new KubeConfig();
+  kube.loadFromFile(plane.admin.path);
+  return { plane, kube };
 }
 
 /** A client configuration for `user` in `groups`, who can do nothing until RBAC allows it. */

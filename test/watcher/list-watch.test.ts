@@ -1,13 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { describe, expect, inject, it, onTestFinished, vi } from 'vitest';
-import { startControlPlane } from '../../src/devenv/control-plane.js';
-import { Watchdog } from '../../src/devenv/watchdog.js';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { closeKubeRequestAgents, kubeRequest } from '../../src/runtime/kube-http.js';
 import { ListWatch } from '../../src/watcher/list-watch.js';
-import { adminKubeConfig, createTestNamespace } from '../support/kube.js';
+import { adminKubeConfig, createTestNamespace, startPrivateControlPlane } from '../support/kube.js';
 
 /** etcd's v3 JSON gateway: its current revision, then a compaction up to it (older revisions are gone). */
 async function compactEtcd(etcdUrl: string): Promise<void> {
@@ -82,21 +77,7 @@ describe('ListWatch: list, then watch, without client-node', () => {
   it('lists again when its resourceVersion is compacted away (410 Gone), and keeps watching', async () => {
     // Without kube-apiserver's watch cache a watch reads etcd from its resourceVersion on, so compacting etcd past
     // it makes the next resumed watch fail with 410, as an API server does after a long disconnection.
-    const watchdog = Watchdog.start();
-    const workDir = await mkdtemp(join(tmpdir(), 'staircase-lw-gone-'));
-    const plane = await startControlPlane({
-      binaries: inject('binaries'),
-      workDir,
-      watchdog,
-      apiserverArgs: ['--watch-cache=false'],
-    });
-    onTestFinished(async () => {
-      await plane.stop();
-      watchdog.close();
-      await rm(workDir, { recursive: true, force: true });
-    });
-    const kube = new KubeConfig();
-    kube.loadFromFile(plane.admin.path);
+    const { plane, kube } = await startPrivateControlPlane('lw-gone', ['--watch-cache=false']);
     onTestFinished(() => closeKubeRequestAgents(kube));
     const core = kube.makeApiClient(CoreV1Api);
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'before' } } });

@@ -1,15 +1,14 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { startControlPlane } from '../../src/devenv/control-plane.js';
 import { startTemporalDevServer } from '../../src/devenv/temporal-dev-server.js';
 import { Watchdog } from '../../src/devenv/watchdog.js';
 import { Stack, stackOperator } from '../engine/fixtures/test-operator.js';
 import { installCrd } from '../support/crd.js';
 import { createResource, installKind, patchSpec, startEngine } from '../support/engine.js';
-import { createTestNamespace } from '../support/kube.js';
+import { createTestNamespace, startPrivateControlPlane } from '../support/kube.js';
 import { metricValue, startTestWatcher } from '../support/watcher.js';
 
 const converged =
@@ -68,19 +67,7 @@ describe('the watcher under failures', () => {
   });
 
   it('recovers its watch when kube-apiserver restarts, and sees later changes', async () => {
-    const watchdog = Watchdog.start();
-    const kubePlane = await startControlPlane({
-      binaries: inject('binaries'),
-      workDir: await workDir('apiserver-restart'),
-      watchdog,
-      profile: 'minimal',
-    });
-    onTestFinished(async () => {
-      await kubePlane.stop();
-      watchdog.close();
-    });
-    const kube = new KubeConfig();
-    kube.loadFromFile(kubePlane.admin.path);
+    const { plane: kubePlane, kube } = await startPrivateControlPlane('apiserver-restart');
     await installCrd(Stack.crd(), kube);
     const namespace = 'default';
     const operator = stackOperator();
