@@ -49,7 +49,10 @@ export interface RelatedKind<K extends ResourceKind = ResourceKind> {
   readonly plural: string;
   /** Default `Namespaced`: watched in the watcher's namespaces; `Cluster`: watched cluster-wide. */
   readonly scope?: 'Namespaced' | 'Cluster';
-  /** The resources a change of `object` affects; an empty list when none. */
+  /**
+   * The resources a change of `object` affects; an empty list when none. `object` and the context's resources are
+   * as the watcher keeps them: their `managedFields` entries carry no field sets (`fieldsV1`).
+   */
   map(object: KubernetesObject, context: RelatedMapContext<K>): readonly RelatedTarget[];
 }
 

@@ -39,7 +39,8 @@ const LIST_TIMEOUT_MS = 120_000;
  * signs of life) and end after a random time (5–10 minutes by default, as client-go's), then resume from the last
  * resourceVersion.
  *
- * Guarantees: objects of a list carry `apiVersion` and `kind` (the API server leaves them out of list items). A
+ * Guarantees: objects of a list carry `apiVersion` and `kind` (the API server leaves them out of list items);
+ * `managedFields` entries come without their field sets (see {@link withoutFieldSets}). A
  * resourceVersion too old to resume from (410 Gone) lists again: every listed object is reported ADDED, objects
  * gone meanwhile DELETED. After {@link ListWatch.stop} nothing is reported.
  * Caveats: lists are not paged (as client-node's informer); any other failure is reported once through `onError`
@@ -90,7 +91,7 @@ export class ListWatch {
     const kind = list.kind?.replace(/List$/, '');
     const listed = new Set<string>();
     for (const item of list.items) {
-      const object: KubernetesObject = { ...item };
+      const object: KubernetesObject = { ...withoutFieldSets(item) };
       if (!object.apiVersion && list.apiVersion) object.apiVersion = list.apiVersion;
       if (!object.kind && kind) object.kind = kind;
       listed.add(keyOf(object));
@@ -187,8 +188,8 @@ export class ListWatch {
       );
       return true;
     }
-    const object = event.object;
-    if (!object) return false;
+    if (!event.object) return false;
+    const object = withoutFieldSets(event.object);
     if (event.type === 'ERROR') {
       if (object.code === GONE) this.#relist();
       else this.#fail(new Error(`watch of ${this.target.path} failed: ${statusMessageOf(object)}`));
@@ -222,6 +223,21 @@ export class ListWatch {
     this.stop();
     this.handlers.onError(error);
   }
+}
+
+/**
+ * `object` without the field sets of its `managedFields` entries (`fieldsV1`); manager, operation and time stay.
+ *
+ * Why: the watcher keeps every object it watches, and the field sets — which fields each manager owns — are often
+ * the largest part of an object's metadata (the engine's status apply alone lists every condition's fields), while
+ * nothing here reads them: `lastWrittenBy` needs each manager and its time. client-go's informers offer the same
+ * trim (`TransformStripManagedFields`, which drops the entries whole).
+ */
+export function withoutFieldSets<T extends KubernetesObject>(object: T): T {
+  const entries = object.metadata?.managedFields;
+  if (!entries?.some((entry) => entry.fieldsV1 !== undefined)) return object;
+  const managedFields = entries.map(({ fieldsV1: _fields, ...entry }) => entry);
+  return { ...object, metadata: { ...object.metadata, managedFields } };
 }
 
 function watchSeconds(max: number): number {

@@ -39,8 +39,9 @@ export function relevantChange(
 }
 
 /**
- * What the watcher remembers of a related object (see `OperatorDefinition.watches`) to tell relevant changes from
- * noise: digests, not the object, so caching every Secret of a cluster stays small.
+ * What the watcher compares of a related object (see `OperatorDefinition.watches`) to tell relevant changes from
+ * noise: digests of its parts. Caveat: the informer still keeps the object itself (to report it deleted should it
+ * vanish while no watch ran).
  */
 export interface RelatedFingerprint {
   readonly uid: string;

@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- --quick` finishes and writes its results: every system measured, every figure a positive, finite
  * number, and a short idle phase whose loops resync as often as `--idle-resync-minutes` asks. The figures themselves
- * are not asserted: they depend on the machine (see docs/performance.md).
+ * are not asserted: they depend on the machine (see docs/performance.md). `npm run bench:watcher-heap` finishes with
+ * a figure for each kind.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -68,4 +69,19 @@ describe('npm run bench -- --quick', () => {
     for (const name of ['worker', 'watcher', 'temporal']) positive(results.idle?.rssMb[name]?.max);
     expect(stdout).toContain('20 idle resources, 0.5 min, resync every 0.1 min');
   }, 420_000);
+});
+
+describe('npm run bench:watcher-heap', () => {
+  it('measures the heap of listed objects against the watcher’s trimmed ones, for both kinds', async () => {
+    const { stdout } = await run('npm', ['run', '-s', 'bench:watcher-heap', '--', '--n', '20'], {
+      cwd: ROOT,
+    });
+    expect(stdout).toContain('20 converged Greetings and their ConfigMaps');
+    for (const kind of ['Greeting', 'ConfigMap']) {
+      const row = stdout.split('\n').find((line) => line.startsWith(`| ${kind} `));
+      const [listed, kept] = (row ?? '').split('|').slice(2, 4).map(Number);
+      positive(listed);
+      positive(kept);
+    }
+  }, 180_000);
 });

@@ -1,4 +1,4 @@
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { closeKubeRequestAgents, kubeRequest } from '../../src/runtime/kube-http.js';
 import { ListWatch } from '../../src/watcher/list-watch.js';
@@ -108,6 +108,56 @@ describe('ListWatch: list, then watch, without client-node', () => {
     expect(watch.list().map((object) => object.metadata?.name)).toEqual(['before', 'after']);
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('keeps managedFields entries without their field sets, listed and watched', async () => {
+    const namespace = await createTestNamespace('lw-fields');
+    const kube = adminKubeConfig();
+    onTestFinished(() => closeKubeRequestAgents(kube));
+    const path = `/api/v1/namespaces/${namespace}/configmaps`;
+    const apply = (name: string, manager: string) =>
+      kubeRequest(kube, {
+        method: 'PATCH',
+        path: `${path}/${name}`,
+        query: { fieldManager: manager },
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { by: manager } },
+        contentType: 'application/apply-patch+yaml',
+      });
+    const applied = (await apply('listed', 'lister')) as KubernetesObject;
+    // The API server keeps each manager's field set: what the watcher leaves out.
+    expect(applied.metadata?.managedFields?.[0]?.fieldsV1).toBeDefined();
+    const seen = new Map<string, KubernetesObject>();
+    const watch = new ListWatch(
+      kube,
+      { path },
+      {
+        onEvent: (_type, object) => seen.set(object.metadata?.name ?? '', object),
+        onAlive: () => {},
+        onError: (error) => expect.fail(String(error)),
+      },
+    );
+    onTestFinished(() => watch.stop());
+    await watch.start();
+    await apply('watched', 'watcher-test');
+    await vi.waitFor(() => expect(seen.has('watched')).toBe(true));
+    const entries = (name: string) =>
+      (seen.get(name)?.metadata?.managedFields ?? []).map(({ manager, operation, time, fieldsV1 }) => ({
+        manager,
+        operation,
+        timed: time !== undefined,
+        fieldsV1,
+      }));
+    for (const [name, manager] of [
+      ['listed', 'lister'],
+      ['watched', 'watcher-test'],
+    ] as const)
+      expect(entries(name)).toEqual([{ manager, operation: 'Apply', timed: true, fieldsV1: undefined }]);
+    expect(
+      watch
+        .list()
+        .flatMap((o) => o.metadata?.managedFields ?? [])
+        .some((e) => e.fieldsV1),
+    ).toBe(false);
+  });
 
   it('reports a refused list through onError, once, naming the status', async () => {
     const errors: unknown[] = [];
