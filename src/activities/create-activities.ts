@@ -1,4 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   APPLY_ACTIVITY,
@@ -25,10 +24,12 @@ import { type EngineStatus, statusFor } from '../core/status.js';
 import { fieldManagerOf, type OperatorDefinition, resolveOptions } from '../operator/operator.js';
 import type { ResourceKind, ResourceOf } from '../operator/resource-kind.js';
 import type { AnyStep, StepContext } from '../operator/step.js';
+import type { KubeEndpoint } from '../runtime/kube-http.js';
 import { type DeadlineSignal, deadlineSignal } from './deadline-signal.js';
 import { classifyPlanError, classifyStepError, isNotFound } from './errors.js';
 import { evaluatePlan } from './evaluate.js';
-import { createKubeClient, ObjectApi } from './kube-client.js';
+import { createKubeClient } from './kube-client.js';
+import { KubeDiscovery } from './kube-discovery.js';
 import { applyEngineStatus, emitEvent, mergeStatus, type RawResource, readResource } from './kube-objects.js';
 import { createLookActivities, currentRef } from './look.js';
 import { choosePlan, type PlanChoice } from './plans.js';
@@ -39,8 +40,11 @@ import { WrittenObjects } from './written-objects.js';
 /** Options of {@link createEngineActivities}. */
 export interface EngineActivityOptions<K extends ResourceKind> {
   readonly operator: OperatorDefinition<K>;
-  /** The worker's identity towards the API server. */
-  readonly kube: KubeConfig;
+  /**
+   * The worker's identity towards the API server: client-node's `KubeConfig`, or a lean endpoint
+   * (`loadKubeEndpoint`), with which the worker loads client-node only if a step reads `kube.config`.
+   */
+  readonly kube: KubeEndpoint;
   /** Largest step data, in bytes of JSON, allowed through workflow history; default 64 KiB. */
   readonly maxStepDataBytes?: number;
 }
@@ -86,7 +90,7 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
   const { operator, kube } = options;
   const resolved = resolveOptions(operator as OperatorDefinition);
   const snapshots = new SnapshotCache();
-  const objects = kube.makeApiClient(ObjectApi);
+  const discovery = new KubeDiscovery(kube);
   const fieldManager = fieldManagerOf(operator as OperatorDefinition);
   const maxData = options.maxStepDataBytes ?? 64 * 1024;
 
@@ -124,8 +128,8 @@ function engineActivities<K extends ResourceKind>(options: EngineActivityOptions
       resource,
       ref: run.ref,
       kube: createKubeClient({
-        config: kube,
-        api: objects,
+        kube,
+        discovery,
         fieldManager,
         ref: run.ref,
         uid: resource.metadata.uid as string,

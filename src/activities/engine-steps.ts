@@ -1,11 +1,11 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { needsFix, passes } from '../core/check-result.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { RESERVED_STEP_PREFIX } from '../operator/plan.js';
 import type { ResourceKind } from '../operator/resource-kind.js';
 import type { Step, StepContext } from '../operator/step.js';
-import { httpStatusOf } from '../runtime/kube-http.js';
+import { httpStatusOf, type KubeEndpoint } from '../runtime/kube-http.js';
 import { FinalizerPatchConflict } from './errors.js';
+import { endpointOf } from './kube-client.js';
 import { emitEvent, jsonPatchResource, type RawResource, readResource } from './kube-objects.js';
 
 /** Name of the engine's first step when the operator has a cleanup plan. */
@@ -55,7 +55,7 @@ export function removeFinalizerStep<K extends ResourceKind>(
       const what = `removed finalizer ${removed.join(', ') || finalizers[0]}`;
       if (!skipped) return { message: what };
       const message = `${what} without running the cleanup plan: ${skipped}`;
-      await emitEvent(context.kube.config, context.ref, context.resource.metadata.uid, {
+      await emitEvent(endpointOf(context.kube), context.ref, context.resource.metadata.uid, {
         type: 'Warning',
         reason: 'CleanupSkipped',
         message,
@@ -75,11 +75,12 @@ async function patchFinalizers<K extends ResourceKind>(
   context: StepContext<K>,
   change: (current: readonly string[]) => readonly string[] | undefined,
 ): Promise<void> {
-  const fresh = await readResource(context.kube.config, context.ref);
+  const kube = endpointOf(context.kube);
+  const fresh = await readResource(kube, context.ref);
   if (!fresh || fresh.metadata.uid !== context.resource.metadata.uid) return;
   const next = change(fresh.metadata.finalizers ?? []);
   if (!next) return;
-  await guardedFinalizerPatch(context.kube.config, context.ref, fresh, next);
+  await guardedFinalizerPatch(kube, context.ref, fresh, next);
 }
 
 /**
@@ -89,7 +90,7 @@ async function patchFinalizers<K extends ResourceKind>(
  * otherwise.
  */
 export async function guardedFinalizerPatch(
-  kube: KubeConfig,
+  kube: KubeEndpoint,
   ref: ResourceRef,
   fresh: RawResource,
   next: readonly string[],

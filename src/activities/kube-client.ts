@@ -1,10 +1,4 @@
-import {
-  type Configuration,
-  type KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  PatchStrategy,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { ResourceRef } from '../core/resource-ref.js';
 import {
   type ApplyOptions,
@@ -19,45 +13,20 @@ import {
   type ObjectRef,
   objectRefOf,
 } from '../operator/kube-client.js';
-import { httpStatusOf } from '../runtime/kube-http.js';
+import { kubeConfigOf } from '../runtime/kube-endpoint.js';
+import { httpStatusOf, type KubeEndpoint, type KubeRequest, kubeRequest } from '../runtime/kube-http.js';
 import { type KubeErrorBody, kubeMessage } from './errors.js';
-import { mergeStatus } from './kube-objects.js';
+import { apiVersionPath, type KubeDiscovery, type ServedKind } from './kube-discovery.js';
+import { mergeStatus, PATCH_TYPES } from './kube-objects.js';
+import { fromWire, toWire } from './typed-objects.js';
 import { sameObject, type WrittenObjects } from './written-objects.js';
-
-/** client-node's object API, with its discovery (which kinds are namespaced) made reachable. */
-export class ObjectApi extends KubernetesObjectApi {
-  /** True for namespaced kinds; discovery answers are cached per instance. */
-  async isNamespaced(apiVersion: string, kind: string): Promise<boolean> {
-    const resource = await this.resource(apiVersion, kind);
-    if (!resource)
-      throw new KubeInvalidError(failure('find', `${kind} ${apiVersion}`, 404, 'no such kind is served'));
-    return resource.namespaced;
-  }
-
-  /**
-   * Per-request options that put `signal` on every request made with them (client-node 2.x hands a request
-   * context's signal to `fetch`; its per-call middleware is not applied by the object API, its server is).
-   */
-  withSignal(signal: AbortSignal): Configuration {
-    const server = this.configuration.baseServer;
-    return {
-      ...this.configuration,
-      baseServer: {
-        makeRequestContext(endpoint, method) {
-          const request = server.makeRequestContext(endpoint, method);
-          request.setSignal(signal);
-          return request;
-        },
-      },
-    };
-  }
-}
 
 /** What a step's client is bound to: the worker's identity and the resource the step works on. */
 export interface KubeClientScope {
-  readonly config: KubeConfig;
-  /** Shared by every step of a worker, so discovery is asked once per kind. */
-  readonly api: ObjectApi;
+  /** The worker's identity; its client-node `KubeConfig` is made only if a step reads `kube.config`. */
+  readonly kube: KubeEndpoint;
+  /** Shared by every step of a worker, so discovery is asked once per API group version. */
+  readonly discovery: KubeDiscovery;
   /** Server-side apply field manager: `staircase-<operator>`. */
   readonly fieldManager: string;
   readonly ref: ResourceRef;
@@ -71,12 +40,20 @@ export interface KubeClientScope {
   readonly written?: WrittenObjects;
 }
 
+const endpoints = new WeakMap<object, KubeEndpoint>();
+
+/** The identity behind a step client the engine made (the engine's own steps make their calls with it). */
+export function endpointOf(client: object): KubeEndpoint {
+  const endpoint = endpoints.get(client);
+  if (!endpoint) throw new TypeError('not a step client made by the engine (createKubeClient)');
+  return endpoint;
+}
+
 const ENGINE_STATUS_FIELDS = ['phase', 'conditions', 'observedGeneration', 'currentStep'];
 
 /** The typed client of one step call (see {@link KubeClient}). */
 export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Status> {
-  const { api, ref, signal } = scope;
-  const options = signal ? api.withSignal(signal) : undefined;
+  const { kube, discovery, ref, signal } = scope;
   const aborted = (verb: string, target: string) =>
     new KubeAbortedError(failure(verb, target, 0, `aborted: ${reasonOf(signal?.reason)}`), {
       cause: signal?.reason,
@@ -87,19 +64,39 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
   };
   const classify = (error: unknown, verb: string, target: string) =>
     signal?.aborted ? aborted(verb, target) : classifyKubeError(error, verb, target);
-  const located = async <T extends ObjectRef>(object: T): Promise<T> => {
-    live('find', describeRef(object));
-    if (object.namespace || !(await api.isNamespaced(object.apiVersion, object.kind))) return object;
-    if (ref.namespace) return { ...object, namespace: ref.namespace };
-    // A cluster-scoped resource has no namespace to lend: client-node would silently pick `default`.
-    throw new KubeInvalidError(
-      failure(
-        'find',
-        describeRef(object),
-        400,
-        `${object.kind} is namespaced: name its namespace (the resource is cluster-scoped)`,
-      ),
-    );
+  /** One request of the step, cut off by its signal, its failure classified. */
+  const send = async <T>(verb: string, target: string, request: KubeRequest): Promise<T> => {
+    live(verb, target);
+    try {
+      return await kubeRequest<T>(kube, { ...request, ...(signal ? { signal } : {}) });
+    } catch (error) {
+      throw classify(error, verb, target);
+    }
+  };
+  const served = async (apiVersion: string, kind: string): Promise<ServedKind> => {
+    const what = `${kind} ${apiVersion}`;
+    live('find', what);
+    const found = await discovery.kind(apiVersion, kind).catch((error: unknown) => {
+      throw classify(error, 'find', what);
+    });
+    if (!found) throw new KubeInvalidError(failure('find', what, 404, 'no such kind is served'));
+    return found;
+  };
+  /** The object's path, its namespace lent from the resource for namespaced kinds named without one. */
+  const located = async (object: ObjectRef): Promise<{ where: ObjectRef; path: string }> => {
+    const kind = await served(object.apiVersion, object.kind);
+    if (!kind.namespaced || object.namespace) return { where: object, path: objectPath(object, kind) };
+    if (!ref.namespace)
+      throw new KubeInvalidError(
+        failure(
+          'find',
+          describeRef(object),
+          400,
+          `${object.kind} is namespaced: name its namespace (the resource is cluster-scoped)`,
+        ),
+      );
+    const where = { ...object, namespace: ref.namespace };
+    return { where, path: objectPath(where, kind) };
   };
   /** Remembers a write's answer (none: deleted) for the confirming reads, when the apply confirms itself. */
   const wrote = (where: ObjectRef, answer?: KubernetesObject) => {
@@ -109,18 +106,19 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
     else written.forget(where);
     if (sameObject(where, resourceObjectRef(ref))) written.forgetResource();
   };
-  return {
-    config: scope.config,
+  const client: KubeClient<Status> = {
+    get config(): KubeConfig {
+      return kubeConfigOf(kube);
+    },
     async get<T extends KubernetesObject>(target: ObjectRef) {
-      const where = await located(target);
+      const { where, path } = await located(target);
       const answered = scope.written?.get(where);
       if (answered) return answered as T;
-      live('get', describeRef(where));
       try {
-        return (await api.read(header(where), undefined, undefined, undefined, options)) as T;
+        return await fromWire<T>(await send('get', describeRef(where), { method: 'GET', path }));
       } catch (error) {
-        if (httpStatusOf(error) === 404) return undefined;
-        throw classify(error, 'get', describeRef(where));
+        if (error instanceof KubeNotFoundError) return undefined;
+        throw error;
       }
     },
     async list<T extends KubernetesObject>(
@@ -128,97 +126,68 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
       kind: string,
       listOptions: { readonly namespace?: string; readonly labelSelector?: string } = {},
     ) {
-      const what = `${kind} ${apiVersion}`;
-      live('list', what);
-      const namespaced = await api.isNamespaced(apiVersion, kind);
-      const namespace = namespaced ? (listOptions.namespace ?? ref.namespace) : undefined;
-      live('list', what);
-      try {
-        const list = await api.list<T>(
-          apiVersion,
-          kind,
-          namespace,
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          listOptions.labelSelector,
-          undefined,
-          undefined,
-          options,
-        );
-        return list.items;
-      } catch (error) {
-        throw classify(error, 'list', `${what}${namespace ? ` in ${namespace}` : ''}`);
-      }
+      const kindServed = await served(apiVersion, kind);
+      const namespace = kindServed.namespaced ? (listOptions.namespace ?? ref.namespace) : undefined;
+      const what = `${kind} ${apiVersion}${namespace ? ` in ${namespace}` : ''}`;
+      const path = `${apiVersionPath(apiVersion)}${namespacePath(namespace)}/${kindServed.name}`;
+      const query = { labelSelector: listOptions.labelSelector };
+      const list = await send('list', what, { method: 'GET', path, query });
+      return (await fromWire<{ items?: T[] }>(list)).items ?? [];
     },
     async apply<T extends KubernetesObject>(object: T, applyOptions: ApplyOptions = {}) {
-      const where = await located(objectRefOf(object));
+      const { where, path } = await located(objectRefOf(object));
       const verb = applyOptions.dryRun ? 'apply (dry run)' : 'apply';
-      const body = withPlacement(
-        object,
-        where,
-        applyOptions.owned === false ? undefined : ownerReference(scope),
-      );
-      live(verb, describeRef(where));
-      try {
-        const dryRun = applyOptions.dryRun ? 'All' : undefined;
-        const answer = await api.patch(
-          body,
-          undefined,
-          dryRun,
-          scope.fieldManager,
-          true,
-          PatchStrategy.ServerSideApply,
-          options,
-        );
-        if (!dryRun) wrote(where, answer);
-        return answer;
-      } catch (error) {
-        throw classify(error, verb, describeRef(where));
-      }
+      const owner = applyOptions.owned === false ? undefined : ownerReference(scope);
+      const body = await toWire(withPlacement(object, where, owner));
+      const query = {
+        fieldManager: scope.fieldManager,
+        force: 'true',
+        dryRun: applyOptions.dryRun ? 'All' : undefined,
+      };
+      const request = { method: 'PATCH', path, query, body, contentType: PATCH_TYPES.apply } as const;
+      const answer = await fromWire<T>(await send(verb, describeRef(where), request));
+      if (!applyOptions.dryRun) wrote(where, answer);
+      return answer;
     },
     async delete(target: ObjectRef) {
-      const where = await located(target);
-      live('delete', describeRef(where));
+      const { where, path } = await located(target);
       try {
-        await api.delete(
-          header(where),
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          options,
-        );
-        wrote(where);
-        return true;
+        await send('delete', describeRef(where), { method: 'DELETE', path });
       } catch (error) {
-        if (httpStatusOf(error) === 404) return false;
-        throw classify(error, 'delete', describeRef(where));
+        if (error instanceof KubeNotFoundError) return false;
+        throw error;
       }
+      wrote(where);
+      return true;
     },
     async patchStatus(status: Readonly<Partial<Status>>) {
+      const target = describeRef(resourceObjectRef(ref));
       const reserved = Object.keys(status).filter((key) => ENGINE_STATUS_FIELDS.includes(key));
       if (reserved.length > 0)
         throw new KubeInvalidError(
-          failure(
-            'patch status of',
-            describeRef(resourceObjectRef(ref)),
-            400,
-            `${reserved.join(', ')} belong to the engine`,
-          ),
+          failure('patch status of', target, 400, `${reserved.join(', ')} belong to the engine`),
         );
-      live('patch status of', describeRef(resourceObjectRef(ref)));
+      live('patch status of', target);
       try {
-        const answer = await mergeStatus(scope.config, ref, scope.uid, status as Record<string, unknown>);
+        const answer = await mergeStatus(kube, ref, scope.uid, status as Record<string, unknown>, signal);
         scope.written?.rememberResource(answer);
       } catch (error) {
-        throw classify(error, 'patch status of', describeRef(resourceObjectRef(ref)));
+        throw classify(error, 'patch status of', target);
       }
     },
   };
+  endpoints.set(client, kube);
+  return client;
+}
+
+/** `/namespaces/<namespace>`, or nothing for objects and lists outside namespaces. */
+function namespacePath(namespace: string | undefined): string {
+  return namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+}
+
+function objectPath(object: ObjectRef, kind: ServedKind): string {
+  const where = kind.namespaced ? namespacePath(object.namespace) : '';
+  return `${apiVersionPath(object.apiVersion)}${where}/${kind.name}/${encodeURIComponent(object.name)}`;
 }
 
 function ownerReference(scope: KubeClientScope) {
@@ -243,14 +212,6 @@ function withPlacement<T extends KubernetesObject>(
   if (where.namespace) metadata.namespace = where.namespace;
   if (owner) metadata.ownerReferences = [owner as NonNullable<typeof metadata.ownerReferences>[number]];
   return { ...object, metadata };
-}
-
-function header(ref: ObjectRef) {
-  return {
-    apiVersion: ref.apiVersion,
-    kind: ref.kind,
-    metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
-  };
 }
 
 function resourceObjectRef(ref: ResourceRef): ObjectRef {
@@ -282,7 +243,7 @@ const REFUSED = new Set([400, 405, 406, 413, 415, 422]);
  * the server could not answer (429, 5xx, network) are transient.
  */
 export function classifyKubeError(error: unknown, verb: string, target: string): Error {
-  // client-node's ApiException (reads, applies) or the engine's KubeApiError (status patches), told by shape.
+  // The engine's KubeApiError, or client-node's ApiException (a step's own calls), told by shape.
   const code = httpStatusOf(error);
   if (code === undefined) {
     const message = error instanceof Error ? error.message : String(error);

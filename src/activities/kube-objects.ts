@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
-import { type KubeConfig, PatchStrategy } from '@kubernetes/client-node';
 import type { EventNote } from '../core/activity-contract.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import type { Resource } from '../operator/resource-kind.js';
-import { httpStatusOf, kubeRequest } from '../runtime/kube-http.js';
+import { httpStatusOf, type KubeEndpoint, kubeRequest } from '../runtime/kube-http.js';
 import { isNotFound } from './errors.js';
+
+/** The content types of the patches the engine sends (client-node's `PatchStrategy`, without loading it). */
+export const PATCH_TYPES = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+} as const;
 
 /** A custom resource as read from the API server, spec not yet validated. */
 export type RawResource = Resource<unknown, Record<string, unknown>>;
@@ -18,7 +24,7 @@ function resourcePath(ref: ResourceRef, subresource?: 'status'): string {
 }
 
 /** Reads a custom resource; `undefined` when it does not exist. */
-export async function readResource(kube: KubeConfig, ref: ResourceRef): Promise<RawResource | undefined> {
+export async function readResource(kube: KubeEndpoint, ref: ResourceRef): Promise<RawResource | undefined> {
   try {
     return await kubeRequest<RawResource>(kube, { method: 'GET', path: resourcePath(ref) });
   } catch (error) {
@@ -29,27 +35,30 @@ export async function readResource(kube: KubeConfig, ref: ResourceRef): Promise<
 
 /** Applies a JSON patch (RFC 6902) to a custom resource's main resource. */
 export async function jsonPatchResource(
-  kube: KubeConfig,
+  kube: KubeEndpoint,
   ref: ResourceRef,
   patch: readonly object[],
 ): Promise<void> {
   const path = resourcePath(ref);
-  await kubeRequest(kube, { method: 'PATCH', path, body: patch, contentType: PatchStrategy.JsonPatch });
+  await kubeRequest(kube, { method: 'PATCH', path, body: patch, contentType: PATCH_TYPES.json });
 }
 
 /**
  * Merges `status` into the status subresource of the object with `uid` (a JSON merge patch; the uid makes the API
  * server refuse it if the name now belongs to a recreated object), and answers the object as the patch left it.
+ * `signal` cuts the request off.
  */
 export async function mergeStatus(
-  kube: KubeConfig,
+  kube: KubeEndpoint,
   ref: ResourceRef,
   uid: string,
   status: Readonly<Record<string, unknown>>,
+  signal?: AbortSignal,
 ): Promise<RawResource> {
   const body = { metadata: { uid }, status };
   const path = resourcePath(ref, 'status');
-  return await kubeRequest(kube, { method: 'PATCH', path, body, contentType: PatchStrategy.MergePatch });
+  const cut = signal ? { signal } : {};
+  return await kubeRequest(kube, { method: 'PATCH', path, body, contentType: PATCH_TYPES.merge, ...cut });
 }
 
 /** The field manager of the engine's own status fields. */
@@ -64,7 +73,7 @@ export const ENGINE_FIELD_MANAGER = 'staircase-engine';
  * removed.
  */
 export async function applyEngineStatus(
-  kube: KubeConfig,
+  kube: KubeEndpoint,
   ref: ResourceRef,
   uid: string,
   status: Readonly<Record<string, unknown>>,
@@ -76,7 +85,7 @@ export async function applyEngineStatus(
     path: resourcePath(ref, 'status'),
     query: { fieldManager: ENGINE_FIELD_MANAGER, force: 'true' },
     body,
-    contentType: PatchStrategy.ServerSideApply,
+    contentType: PATCH_TYPES.apply,
   });
 }
 
@@ -86,7 +95,7 @@ export async function applyEngineStatus(
  * `lastTimestamp` grow, so a resource failing run after run does not flood its namespace with Events.
  */
 export async function emitEvent(
-  kube: KubeConfig,
+  kube: KubeEndpoint,
   ref: ResourceRef,
   uid: string,
   note: EventNote,
@@ -132,7 +141,7 @@ export async function emitEvent(
       method: 'PATCH',
       path,
       body: { count: (seen.count ?? 1) + 1, lastTimestamp: now },
-      contentType: PatchStrategy.MergePatch,
+      contentType: PATCH_TYPES.merge,
     });
   }
 }

@@ -1,7 +1,7 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { LookActivities, ObjectLook, PrepareRunInput } from '../core/activity-contract.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { type OperatorDefinition, resolveOptions } from '../operator/operator.js';
+import type { KubeEndpoint } from '../runtime/kube-http.js';
 import { readResource } from './kube-objects.js';
 import { ownedFinalizers } from './plans.js';
 
@@ -9,7 +9,7 @@ import { ownedFinalizers } from './plans.js';
  * The loop's look between runs: one read of the object, nothing written. An object being deleted that holds none
  * of the engine's finalizers counts as gone, as in `prepareRun` (see `choosePlan`).
  */
-export function createLookActivities(operator: OperatorDefinition, kube: KubeConfig): LookActivities {
+export function createLookActivities(operator: OperatorDefinition, kube: KubeEndpoint): LookActivities {
   const owned = ownedFinalizers(resolveOptions(operator));
   return {
     async lookAtObject(input: PrepareRunInput): Promise<ObjectLook> {

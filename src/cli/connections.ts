@@ -42,7 +42,7 @@ export function temporalSettings(
 
 /**
  * The Kubernetes identity of a production process: the kubeconfig file when given, else in-cluster. Lean (no
- * client-node) where the kubeconfig allows: `kubeConfigOf` turns it into client-node's for a worker.
+ * client-node) where the kubeconfig allows; a worker's step that reads `kube.config` gets client-node's from it.
  */
 export function kubeEndpointFrom(kubeconfig: string | undefined): Promise<KubeEndpoint> {
   return loadKubeEndpoint({ file: kubeconfig, fallback: 'in-cluster' });

@@ -41,6 +41,8 @@ export interface ApplyOptions {
  * are permanent (no retry; the run fails naming the problem), {@link KubeConflictError} and
  * {@link KubeUnavailableError} are transient (retried by the step's policy). Once the step's `signal` has fired, no
  * further request is sent and one in flight is cut off: both throw {@link KubeAbortedError}.
+ * Objects come and go as client-node's object API has them: built-in kinds as its typed models (timestamps as
+ * `Date`s), every object's `metadata` as `V1ObjectMeta`.
  * Caveats: reads go to the API server (no cache): every call is a request — except, within an apply and the
  * confirming reads that follow it, a read of an object this client wrote there, which takes the write's answer (the
  * object as the write left it). A write cut off by the signal may still have landed.
@@ -63,7 +65,11 @@ export interface KubeClient<Status = Record<string, unknown>> {
    * uid). Engine fields (`phase`, `conditions`, `observedGeneration`, `currentStep`) are refused.
    */
   patchStatus(status: Readonly<Partial<Status>>): Promise<void>;
-  /** The raw client configuration with the worker's identity, for anything else. */
+  /**
+   * client-node's client configuration with the worker's identity, for anything else.
+   * Caveats: the engine's own client does not load client-node; a worker whose operator module does not import it
+   * loads it the first time a step reads `config` (≈1 s, once per process).
+   */
   readonly config: KubeConfig;
 }
 
@@ -103,7 +109,8 @@ export class KubeConflictError extends Error {
 
 /**
  * Something the request needs does not exist (HTTP 404 outside `get` and `delete`: say, the namespace of an
- * object to apply): transient, retried — it may yet be created.
+ * object to apply, or the API group version of its kind — a CRD not installed yet): transient, retried — it may yet
+ * be created.
  */
 export class KubeNotFoundError extends Error {
   override readonly name = 'KubeNotFoundError';

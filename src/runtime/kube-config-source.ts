@@ -1,3 +1,6 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { poolConnectionsIfSupported } from './kube-pool.js';
+
 /** A kube context was asked for that the kubeconfig does not have. */
 export class UnknownKubeContextError extends Error {
   override readonly name = 'UnknownKubeContextError';
@@ -20,4 +23,23 @@ export interface KubeConfigSource {
    * then `~/.kube/config`, then in-cluster: for developer tools).
    */
   readonly fallback: 'in-cluster' | 'default';
+}
+
+/**
+ * Loads `source` into `kube` (a new client-node `KubeConfig`) and pools its connections (see
+ * `poolConnectionsIfSupported`). Takes the instance so that this module loads no client-node code.
+ *
+ * @throws {UnknownKubeContextError} when `source.context` is not in the kubeconfig.
+ */
+export function loadInto(kube: KubeConfig, source: KubeConfigSource): KubeConfig {
+  if (source.file) kube.loadFromFile(source.file);
+  else if (source.fallback === 'in-cluster') kube.loadFromCluster();
+  else kube.loadFromDefault();
+  if (source.context) {
+    const known = kube.getContexts().map((c) => c.name);
+    if (!known.includes(source.context)) throw new UnknownKubeContextError(source.context, known);
+    kube.setCurrentContext(source.context);
+  }
+  poolConnectionsIfSupported(kube);
+  return kube;
 }

@@ -1,6 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { type KubeConfigSource, UnknownKubeContextError } from './kube-config-source.js';
-import { poolConnectionsIfSupported } from './kube-pool.js';
+import { type KubeConfigSource, loadInto } from './kube-config-source.js';
 
 export { type KubeConfigSource, UnknownKubeContextError } from './kube-config-source.js';
 
@@ -12,15 +11,5 @@ export { type KubeConfigSource, UnknownKubeContextError } from './kube-config-so
  * @throws {UnknownKubeContextError} when `context` is not in the kubeconfig.
  */
 export function loadKubeConfig(source: KubeConfigSource): KubeConfig {
-  const kube = new KubeConfig();
-  if (source.file) kube.loadFromFile(source.file);
-  else if (source.fallback === 'in-cluster') kube.loadFromCluster();
-  else kube.loadFromDefault();
-  if (source.context) {
-    const known = kube.getContexts().map((c) => c.name);
-    if (!known.includes(source.context)) throw new UnknownKubeContextError(source.context, known);
-    kube.setCurrentContext(source.context);
-  }
-  poolConnectionsIfSupported(kube);
-  return kube;
+  return loadInto(new KubeConfig(), source);
 }

@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type https from 'node:https';
+import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { type KubeConfigSource, UnknownKubeContextError } from './kube-config-source.js';
+import { type KubeConfigSource, loadInto, UnknownKubeContextError } from './kube-config-source.js';
 import type { KubeEndpoint } from './kube-http.js';
 
 /** A kubeconfig that cannot be read or does not say how to reach its current cluster. */
@@ -125,16 +126,31 @@ export async function loadKubeEndpoint(source: KubeConfigSource): Promise<KubeEn
   return loadKubeConfig(source);
 }
 
+const requireHere = createRequire(import.meta.url);
+const madeConfigs = new WeakMap<KubeEndpoint, KubeConfig>();
+
 /**
- * client-node's `KubeConfig` for `endpoint`: itself when it is one, else loaded from the source the lean endpoint
- * was read from (this loads client-node; for processes that need its typed clients, the worker's steps).
+ * client-node's `KubeConfig` for `endpoint`: itself when it is one, else loaded once from the source the lean
+ * endpoint was read from, then the same object on every call.
+ * Caveats: synchronous, so that a step's `kube.config` can stay a plain property: the first call in a process that
+ * has not loaded client-node yet loads it (`require` of its ES module, ≈1 s of blocked event loop, once).
  */
-export async function kubeConfigOf(endpoint: KubeEndpoint): Promise<KubeConfig> {
+export function kubeConfigOf(endpoint: KubeEndpoint): KubeConfig {
   if (isClientNodeConfig(endpoint)) return endpoint;
   if (!(endpoint instanceof LeanKubeEndpoint))
     throw new TypeError('a KubeEndpoint of unknown make: pass client-node’s KubeConfig where one is needed');
-  const { loadKubeConfig } = await import('./kube-config.js');
-  return loadKubeConfig(endpoint.source);
+  let made = madeConfigs.get(endpoint);
+  if (!made) {
+    const clientNode = requireHere('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
+    made = loadInto(new clientNode.KubeConfig(), endpoint.source);
+    madeConfigs.set(endpoint, made);
+  }
+  return made;
+}
+
+/** The `KubeConfig` {@link kubeConfigOf} made for `endpoint`, if it made one (to close its connections). */
+export function madeKubeConfigOf(endpoint: KubeEndpoint): KubeConfig | undefined {
+  return madeConfigs.get(endpoint);
 }
 
 /** True for client-node's `KubeConfig` (told by its `makeApiClient`, so that asking does not load client-node). */

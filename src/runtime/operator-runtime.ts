@@ -1,4 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import type { LoopTarget } from '../client/reconcile-client.js';
@@ -10,7 +9,7 @@ import { temporalSignalSender } from '../watcher/temporal-sender.js';
 import { type RunningWatcher, startWatcher } from '../watcher/watcher.js';
 import type { EngineWorkerOptions } from '../worker/create-worker.js';
 import type { EngineWorkers } from '../worker/create-workers.js';
-import { isClientNodeConfig, kubeConfigOf } from './kube-endpoint.js';
+import { isClientNodeConfig, madeKubeConfigOf } from './kube-endpoint.js';
 import { closeKubeRequestAgents, type KubeEndpoint } from './kube-http.js';
 import { closePooledConnections, poolConnectionsIfSupported } from './kube-pool.js';
 import {
@@ -26,8 +25,8 @@ export type RuntimeWorkerOptions = Pick<
   EngineWorkerOptions<OperatorDefinition['kind']>,
   'workflowBundle' | 'tracing' | 'tuning'
 > & {
-  /** The workers' identity towards the API server; default the runtime's `kube` (as client-node's `KubeConfig`). */
-  readonly kube?: KubeConfig;
+  /** The workers' identity towards the API server; default the runtime's `kube`. */
+  readonly kube?: KubeEndpoint;
   /** Wait for Temporal to come up instead of failing at once (production workers). */
   readonly waitForTemporal?: WaitForTemporalOptions;
 };
@@ -90,12 +89,14 @@ export async function startOperatorRuntime(options: OperatorRuntimeOptions): Pro
   const stop = async () => {
     for (const step of stops.splice(0).reverse()) await step().catch(() => {});
   };
-  const workerKube = options.worker ? (options.worker.kube ?? (await kubeConfigOf(options.kube))) : undefined;
+  const workerKube = options.worker ? (options.worker.kube ?? options.kube) : undefined;
   for (const kube of new Set<KubeEndpoint>(workerKube ? [options.kube, workerKube] : [options.kube])) {
     if (isClientNodeConfig(kube)) poolConnectionsIfSupported(kube);
     stops.push(async () => {
       closeKubeRequestAgents(kube);
-      if (isClientNodeConfig(kube)) await closePooledConnections(kube);
+      // A step's `kube.config` may have made client-node's configuration from a lean endpoint meanwhile.
+      const clientNode = isClientNodeConfig(kube) ? kube : madeKubeConfigOf(kube);
+      if (clientNode) await closePooledConnections(clientNode);
     });
   }
   try {
@@ -111,7 +112,7 @@ type Stops = (() => Promise<void>)[];
 
 async function startParts(
   options: OperatorRuntimeOptions,
-  workerKube: KubeConfig | undefined,
+  workerKube: KubeEndpoint | undefined,
   taskQueueOf: (operator: OperatorDefinition) => string,
   targets: ReadonlyMap<string, LoopTarget>,
   stops: Stops,
@@ -141,7 +142,7 @@ async function startParts(
 
 async function startWorkers(
   options: OperatorRuntimeOptions,
-  worker: RuntimeWorkerOptions & { readonly kube: KubeConfig },
+  worker: RuntimeWorkerOptions & { readonly kube: KubeEndpoint },
   taskQueueOf: (operator: OperatorDefinition) => string,
   stops: Stops,
 ): Promise<{ workers: EngineWorkers; done: Promise<void> }> {
@@ -150,7 +151,7 @@ async function startWorkers(
     : await connectWorker(options.temporal);
   stops.push(() => connection.close());
   const { kube, waitForTemporal: _wait, ...build } = worker;
-  // Loaded by workers only: the activities load client-node, which a watcher-only process does without.
+  // Loaded by workers only: the worker SDK, which a watcher-only process does without.
   const { createEngineWorkers } = await import('../worker/create-workers.js');
   const workers = await createEngineWorkers({
     ...build,

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { PayloadCodec } from '@temporalio/common';
 import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
@@ -8,6 +7,7 @@ import { createEngineActivities } from '../activities/create-activities.js';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { type OperatorDefinition, resolveOptions } from '../operator/operator.js';
 import type { ResourceKind } from '../operator/resource-kind.js';
+import type { KubeEndpoint } from '../runtime/kube-http.js';
 import { DEFAULT_WORKER_TUNING, workerOptionsOf } from './tuning.js';
 
 /** Options of {@link createEngineWorker}. */
@@ -15,8 +15,11 @@ export interface EngineWorkerOptions<K extends ResourceKind> {
   readonly operator: OperatorDefinition<K>;
   readonly connection: NativeConnection;
   readonly namespace?: string;
-  /** The worker's identity towards the Kubernetes API server. */
-  readonly kube: KubeConfig;
+  /**
+   * The worker's identity towards the Kubernetes API server: client-node's `KubeConfig`, or a lean endpoint
+   * (`loadKubeEndpoint`), with which the worker loads client-node only if a step reads `kube.config`.
+   */
+  readonly kube: KubeEndpoint;
   /** Overrides the operator's task queue (tests use one per test). */
   readonly taskQueue?: string;
   /** Pre-built workflow bundle (`bundleWorkflowCode(engineBundleOptions())`); bundled on creation when absent. */

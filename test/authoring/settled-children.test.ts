@@ -1,7 +1,8 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
+import { type KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { ResourceOf } from 'staircase-temporal';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createKubeClient, ObjectApi } from '../../src/activities/kube-client.js';
+import { createKubeClient } from '../../src/activities/kube-client.js';
+import { KubeDiscovery } from '../../src/activities/kube-discovery.js';
 import { installCrd } from '../../src/devenv/install-crd.js';
 import type { KubeClient } from '../../src/operator/kube-client.js';
 import { adminKubeConfig, applyAsAdmin, createTestNamespace, uniqueName } from '../support/kube.js';
@@ -13,8 +14,8 @@ type AppObject = ResourceOf<typeof App>;
 function recordingClient(resource: AppObject, requests: string[]): KubeClient {
   const config = adminKubeConfig();
   const kube = createKubeClient<Record<string, unknown>>({
-    config,
-    api: config.makeApiClient(ObjectApi),
+    kube: config,
+    discovery: new KubeDiscovery(config),
     fieldManager: 'staircase-settled-test',
     ref: { group: App.group, version: App.version, kind: App.kind, plural: App.plural, ...refOf(resource) },
     uid: resource.metadata.uid as string,
@@ -45,7 +46,7 @@ async function createApp(namespace: string, spec: { motto: string }): Promise<Ap
     spec,
   };
   await applyAsAdmin([object]);
-  const api = adminKubeConfig().makeApiClient(ObjectApi);
+  const api = KubernetesObjectApi.makeApiClient(adminKubeConfig());
   const read = await api.read({ ...object, metadata: { name, namespace } });
   return { ...read, spec: { image: 'nginx:1.27', replicas: 1, ...spec } } as AppObject;
 }

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { beforeAll, describe, expect, inject, it, onTestFinished, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import greeting, { Greeting } from '../../examples/greeting/operator.js';
 import { signalChange } from '../../src/client/reconcile-client.js';
 import { statusMessageOf } from '../../src/core/kube-status.js';
 import { workflowIdFor } from '../../src/core/resource-ref.js';
@@ -317,6 +318,62 @@ describe('staircase worker', () => {
     expect(metrics).toMatch(/staircase_applies(_total)?\{[^}]*step="ensure-a"[^}]*\} 1/);
     expect(metrics).toMatch(/staircase_run_duration(_milliseconds)?_bucket/);
     expect(metrics).toMatch(/temporal_/);
+  });
+});
+
+describe('staircase worker with an operator that does not import client-node', () => {
+  beforeAll(() => installKind(Greeting));
+
+  it('reconciles a Greeting (a ConfigMap child) loading client-node’s model serializer only, not its client', async () => {
+    // client-node's client is ≈35 MB of the worker's heap: the engine's step client and its own calls go without it.
+    const folder = await mkdtemp(join(tmpdir(), 'probe-'));
+    const probe = join(folder, 'probe.mjs');
+    const out = join(folder, 'loaded.json');
+    await writeFile(
+      probe,
+      `import { registerHooks } from 'node:module';
+import { writeFileSync } from 'node:fs';
+const loaded = new Set();
+registerHooks({
+  resolve(specifier, context, next) {
+    const resolved = next(specifier, context);
+    const match = /node_modules\\/@kubernetes\\/client-node\\/(.*)$/.exec(resolved.url);
+    if (match) loaded.add(match[1]);
+    return resolved;
+  },
+});
+process.on('exit', () => writeFileSync(${JSON.stringify(out)}, JSON.stringify([...loaded])));
+`,
+    );
+    const namespace = await createTestNamespace('lean');
+    const taskQueue = uniqueTaskQueue('lean');
+    const args = ['worker', '--operator', 'examples/greeting/operator.ts', '--task-queue', taskQueue];
+    args.push(
+      '--temporal-address',
+      inject('temporalAddress'),
+      '--kubeconfig',
+      inject('kube').adminKubeconfigPath,
+    );
+    const worker = spawn(process.execPath, ['--import', 'tsx', '--import', probe, cli, ...args], {
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    onTestFinished(() => {
+      worker.kill('SIGKILL');
+    });
+    const ref = await createResource(Greeting, namespace, 'lean', { message: 'hello', ready: true });
+    const client = await temporalClient();
+    await signalChange(client, ref, { taskQueue, config: resolveOptions(greeting).loop }, 'test');
+    await waitForDescription(client, ref, (d) => d.lastRun?.outcome.kind === 'converged', 60_000);
+    const core = adminKubeConfig().makeApiClient(CoreV1Api);
+    expect((await core.readNamespacedConfigMap({ namespace, name: 'lean-greeting' })).data?.message).toBe(
+      'hello',
+    );
+    worker.kill('SIGTERM');
+    await exited;
+    const loaded: string[] = JSON.parse(await readFile(out, 'utf8'));
+    expect(loaded).toContain('dist/serializer.js');
+    expect(loaded.filter((path) => /^dist\/(index|config|api|gen\/apis\/)/.test(path))).toEqual([]);
   });
 });
 

@@ -113,7 +113,7 @@ console.log(typeof lib.defineOperator, typeof devenv.startDevEnvironment, typeof
     expect(Object.keys(peers).sort()).toEqual(['@kubernetes/client-node', 'zod']);
   });
 
-  it('keeps the worker SDK, webpack and client-node out of operator modules and the watcher', async () => {
+  it('keeps the worker SDK, webpack and client-node out of operator modules and the watcher, and client-node out of the hosting entry', async () => {
     // The watcher imports the operators' modules, which import the package: what the entry loads stays in the
     // watcher's memory (client-node alone is ≈60 MB of it).
     const probe = `import { registerHooks } from 'node:module';
@@ -130,15 +130,19 @@ const lib = await import('staircase-temporal');
 await import('./node_modules/staircase-temporal/dist/cli/commands/watcher.js');
 const before = [...loaded];
 const hosting = await import('staircase-temporal/worker');
-console.log(JSON.stringify({ before, after: [...loaded], kinds: typeof lib.defineOperator + typeof hosting.createEngineWorker }));`;
+const worker = [...loaded];
+await import('staircase-temporal/testing');
+console.log(JSON.stringify({ before, worker, after: [...loaded], kinds: typeof lib.defineOperator + typeof hosting.createEngineWorker }));`;
     await writeFile(join(project, 'weight.mjs'), probe);
     const result = succeeded(await run(project, 'node', ['weight.mjs']), 'importing the entries');
-    const { before, after, kinds } = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}');
+    const { before, worker, after, kinds } = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}');
     expect(kinds).toBe('functionfunction');
     expect(before).toContain('@temporalio/client');
     for (const heavy of ['@temporalio/worker', 'webpack', '@kubernetes/client-node'])
       expect(before, heavy).not.toContain(heavy);
-    // The hosting entry loads client-node (the steps' client), and the probe sees it: its silence above means something.
+    // Nor does the hosting entry load client-node: the steps' client goes without it (test/cli/cli.test.ts runs a worker so).
+    expect(worker).not.toContain('@kubernetes/client-node');
+    // The testing kit loads it, and the probe sees it: its silence above means something.
     expect(after).toContain('@kubernetes/client-node');
   });
 
