@@ -45,7 +45,8 @@ export interface ApplyOptions {
  * `Date`s), every object's `metadata` as `V1ObjectMeta`.
  * Caveats: reads go to the API server (no cache): every call is a request — except, within an apply and the
  * confirming reads that follow it, a read of an object this client wrote there, which takes the write's answer (the
- * object as the write left it). A write cut off by the signal may still have landed.
+ * object as the write left it). A write cut off by the signal may still have landed. A request without an answer
+ * after 30 s is given up ({@link KubeUnavailableError}).
  */
 export interface KubeClient<Status = Record<string, unknown>> {
   /** The object, or `undefined` when it does not exist (never a 404 to catch). */

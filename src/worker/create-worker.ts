@@ -35,7 +35,7 @@ export interface EngineWorkerOptions<K extends ResourceKind> {
    */
   readonly codec?: PayloadCodec;
   /**
-   * Worker options over the defaults of `DEFAULT_WORKER_TUNING` (a bounded cache of 300 loops, say); for example
+   * Worker options over the defaults of `DEFAULT_WORKER_TUNING` (a bounded cache of 1,000 loops, say); for example
    * `maxCachedWorkflows: 0` in tests, to replay every task. See `workerOptionsOf` for `staircase worker`'s flags.
    */
   readonly tuning?: Partial<

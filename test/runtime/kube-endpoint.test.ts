@@ -10,6 +10,7 @@ import {
   KubeConfigError,
   kubeConfigOf,
   loadKubeEndpoint,
+  madeKubeConfigOf,
 } from '../../src/runtime/kube-endpoint.js';
 import {
   closeKubeRequestAgents,
@@ -147,10 +148,13 @@ describe('loadKubeEndpoint: a Kubernetes identity without client-node', () => {
     ).rejects.toBeInstanceOf(KubeConfigError);
   });
 
-  it('becomes client-node’s KubeConfig of the same identity when a worker needs one', async () => {
+  it('becomes client-node’s KubeConfig of the same identity when a step needs one, made once', async () => {
     const lean = await loadKubeEndpoint({ file: inject('kube').adminKubeconfigPath, fallback: 'in-cluster' });
-    const full = await kubeConfigOf(lean);
+    expect(madeKubeConfigOf(lean)).toBeUndefined();
+    const full = kubeConfigOf(lean);
     expect(isClientNodeConfig(full)).toBe(true);
+    expect(kubeConfigOf(lean)).toBe(full);
+    expect(madeKubeConfigOf(lean)).toBe(full);
     expect(await whoAmI(full)).toBe(await whoAmI(lean));
     const refused = await kubeRequest(lean, {
       method: 'GET',

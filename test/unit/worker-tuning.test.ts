@@ -4,7 +4,7 @@ import { DEFAULT_WORKER_TUNING, WorkerTuningSchema, workerOptionsOf } from '../.
 describe('worker tuning', () => {
   it('bounds the workflow cache by default, whatever the heap', () => {
     expect(workerOptionsOf(DEFAULT_WORKER_TUNING)).toEqual({
-      maxCachedWorkflows: 300,
+      maxCachedWorkflows: 1_000,
       maxConcurrentWorkflowTaskExecutions: 40,
       maxConcurrentActivityTaskExecutions: 100,
       maxConcurrentLocalActivityExecutions: 100,
