@@ -1,4 +1,9 @@
-import { CoreV1Api, KubernetesObjectApi, type V1ConfigMap } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  type V1ConfigMap,
+} from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKubeClient, endpointOf } from '../../src/activities/kube-client.js';
 import { KubeDiscovery } from '../../src/activities/kube-discovery.js';
@@ -15,8 +20,16 @@ import type { KubeEndpoint } from '../../src/runtime/kube-http.js';
 import { adminKubeConfig, createTestNamespace, uniqueName } from '../support/kube.js';
 import { App } from './fixtures.js';
 
-/** The step client of a made-up resource in `namespace` (none: a cluster-scoped one), as a worker makes it. */
-function stepClient(kube: KubeEndpoint, namespace: string | undefined, signal?: AbortSignal): KubeClient {
+/**
+ * The step client of the App `owner` in `namespace` (none: a made-up cluster-scoped resource), as a worker makes
+ * it; `uid` is the owner's (a made-up one by default: apply only with `owned: false` then, or the control plane's
+ * garbage collector deletes the child of an owner that does not exist).
+ */
+function stepClient(
+  kube: KubeEndpoint,
+  namespace: string | undefined,
+  options: { readonly signal?: AbortSignal; readonly uid?: string } = {},
+): KubeClient {
   return createKubeClient({
     kube,
     discovery: new KubeDiscovery(kube),
@@ -29,8 +42,8 @@ function stepClient(kube: KubeEndpoint, namespace: string | undefined, signal?: 
       name: 'owner',
       ...(namespace ? { namespace } : {}),
     },
-    uid: '00000000-0000-4000-8000-000000000001',
-    ...(signal ? { signal } : {}),
+    uid: options.uid ?? '00000000-0000-4000-8000-000000000001',
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }
 
@@ -50,7 +63,13 @@ describe('a step’s Kubernetes client (on the engine’s own HTTP path)', () =>
 
   it('applies into the resource’s namespace with the resource as owner, reads, lists by label and deletes', async () => {
     const namespace = await createTestNamespace('client');
-    const kube = stepClient(await leanAdmin(), namespace);
+    const owner: KubernetesObject = await KubernetesObjectApi.makeApiClient(adminKubeConfig()).create({
+      apiVersion: `${App.group}/${App.version}`,
+      kind: App.kind,
+      metadata: { name: 'owner', namespace },
+      spec: { motto: 'owns' },
+    });
+    const kube = stepClient(await leanAdmin(), namespace, { uid: owner.metadata?.uid as string });
     const name = uniqueName('cm');
     const ref = { apiVersion: 'v1', kind: 'ConfigMap', name };
     expect(await kube.get(ref)).toBeUndefined();
@@ -63,6 +82,7 @@ describe('a step’s Kubernetes client (on the engine’s own HTTP path)', () =>
     expect(applied.metadata?.ownerReferences?.[0]).toMatchObject({
       kind: App.kind,
       name: 'owner',
+      uid: owner.metadata?.uid,
       controller: true,
     });
     expect(applied.metadata?.managedFields?.map((m) => m.manager)).toContain('staircase-client-test');
@@ -130,7 +150,7 @@ describe('a step’s Kubernetes client (on the engine’s own HTTP path)', () =>
     const namespace = await createTestNamespace('client');
     const cancelled = new AbortController();
     cancelled.abort(new Error('attempt timed out'));
-    const kube = stepClient(await leanAdmin(), namespace, cancelled.signal);
+    const kube = stepClient(await leanAdmin(), namespace, { signal: cancelled.signal });
     const name = uniqueName('cm');
     await expect(kube.apply(configMap(name))).rejects.toThrow(KubeAbortedError);
     await expect(kube.apply(configMap(name))).rejects.toThrow(/attempt timed out/);
