@@ -1,6 +1,7 @@
 import { backoffDelay } from '../core/backoff.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { workflowIdFor } from '../core/resource-ref.js';
+import { DueHeap } from './due-heap.js';
 
 /** Delivers one change signal to a resource's loop (in production: `signalWithStart` on Temporal). */
 export interface SignalSender {
@@ -46,15 +47,23 @@ const MAX_REASONS = 5;
  * Guarantees: the latest change of every resource is delivered (retried with backoff while Temporal is
  * unavailable) unless leadership is lost; at most one signal per resource is in flight; memory grows with the number
  * of resources with pending changes, never with the number of changes.
+ * Each change, delivery and timer costs O(log n) in the resources pending, so a burst of n new resources is
+ * O(n log n) (it was O(n²): every delivery scanned everything pending).
  * Caveats: delivery order across resources is not preserved.
  */
 export class SignalQueue {
   readonly #pending = new Map<string, Pending>();
+  /** Resources due now and not in flight, in the order they became due. */
+  readonly #due = new Set<string>();
+  /** Resources due later, by due time (stale entries — rescheduled, sent or dropped — are skipped when popped). */
+  readonly #later = new DueHeap();
   /** When each recently signalled resource was signalled; entries older than the debounce window are pruned. */
   readonly #recent = new Map<string, number>();
   #prunedAt = Date.now();
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** When the timer fires. */
+  #timerAt = 0;
   #tokens: number;
   #tokensAt = Date.now();
   #closed = false;
@@ -84,7 +93,9 @@ export class SignalQueue {
     const now = Date.now();
     this.#pruneRecent(now);
     const dueAt = signalDueAt(this.#recent.get(key), now, this.options.debounceMs);
-    this.#pending.set(key, { ref, reasons: [reason], dueAt, failures: 0, inFlight: false, dirty: false });
+    const fresh = { ref, reasons: [reason], dueAt, failures: 0, inFlight: false, dirty: false };
+    this.#pending.set(key, fresh);
+    this.#queue(key, fresh, now);
     if (dueAt <= now) this.#pump();
     else this.#schedule();
   }
@@ -95,7 +106,11 @@ export class SignalQueue {
    */
   async flush(deadlineMs: number): Promise<number> {
     const deadline = Date.now() + deadlineMs;
-    for (const entry of this.#pending.values()) entry.dueAt = Math.min(entry.dueAt, Date.now());
+    const now = Date.now();
+    for (const [key, entry] of this.#pending) {
+      entry.dueAt = Math.min(entry.dueAt, now);
+      this.#queue(key, entry, now);
+    }
     this.#pump();
     while (this.#pending.size > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -107,6 +122,8 @@ export class SignalQueue {
   /** Drops everything pending and stops (on lost leadership or shutdown). */
   clear(): void {
     this.#pending.clear();
+    this.#due.clear();
+    this.#later.clear();
     this.#recent.clear();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -125,40 +142,78 @@ export class SignalQueue {
     for (const [key, at] of this.#recent) if (now - at >= this.options.debounceMs) this.#recent.delete(key);
   }
 
-  #schedule(): void {
+  /** Files a resource not in flight under its due time: due now, or later. */
+  #queue(key: string, entry: Pending, now: number): void {
+    if (entry.inFlight) return;
+    if (entry.dueAt <= now) this.#due.add(key);
+    else this.#later.push({ at: entry.dueAt, key });
+  }
+
+  /** Moves the resources whose time has come from later to due. */
+  #promote(now: number): void {
+    for (let next = this.#later.peek(); next && next.at <= now; next = this.#later.peek()) {
+      this.#later.pop();
+      const entry = this.#pending.get(next.key);
+      if (entry && !entry.inFlight && entry.dueAt === next.at) this.#due.add(next.key);
+    }
+  }
+
+  /** Sets the timer for the next thing to do: a token for what is due, else the earliest due later. */
+  #schedule(tokenWaitMs = 0): void {
     if (this.#closed) return;
-    let next = Number.POSITIVE_INFINITY;
-    for (const entry of this.#pending.values()) if (!entry.inFlight) next = Math.min(next, entry.dueAt);
-    if (next === Number.POSITIVE_INFINITY) return;
+    // With every slot in flight, the end of a delivery pumps again.
+    if (this.#due.size > 0 && this.#inFlight >= this.options.maxInFlight) return;
+    let at: number | undefined;
+    if (this.#due.size > 0) at = Date.now() + tokenWaitMs;
+    else {
+      this.#dropStale();
+      at = this.#later.peek()?.at;
+    }
+    if (at === undefined || (this.#timer && this.#timerAt <= at)) return;
     if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#pump(), Math.max(0, next - Date.now()));
+    this.#timerAt = at;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#pump();
+      },
+      Math.max(0, at - Date.now()),
+    );
     this.#timer.unref();
   }
 
-  #pump(): void {
-    this.#timer = undefined;
-    const now = Date.now();
-    for (const [key, entry] of this.#pending) {
-      if (this.#inFlight >= this.options.maxInFlight) break;
-      if (entry.inFlight || entry.dueAt > now) continue;
-      if (!this.#takeToken(now)) break;
-      void this.#deliver(key, entry);
+  /** Pops the earliest later entries that no longer stand for their resource's due time. */
+  #dropStale(): void {
+    for (let next = this.#later.peek(); next; next = this.#later.peek()) {
+      const entry = this.#pending.get(next.key);
+      if (entry && !entry.inFlight && entry.dueAt === next.at) return;
+      this.#later.pop();
     }
-    this.#schedule();
   }
 
-  #takeToken(now: number): boolean {
+  #pump(): void {
+    const now = Date.now();
+    this.#promote(now);
+    let tokenWaitMs = 0;
+    for (const key of this.#due) {
+      if (this.#inFlight >= this.options.maxInFlight) break;
+      tokenWaitMs = this.#tokenWait(now);
+      if (tokenWaitMs > 0) break;
+      this.#due.delete(key);
+      const entry = this.#pending.get(key);
+      if (entry && !entry.inFlight) void this.#deliver(key, entry);
+    }
+    this.#schedule(tokenWaitMs);
+  }
+
+  /** Takes a token (0), or says how long until one is there (the rate limit). */
+  #tokenWait(now: number): number {
     const rate = this.options.maxPerSecond;
     this.#tokens = Math.min(rate, this.#tokens + ((now - this.#tokensAt) / 1000) * rate);
     this.#tokensAt = now;
-    if (this.#tokens < 1) {
-      const wait = ((1 - this.#tokens) / rate) * 1000;
-      for (const entry of this.#pending.values())
-        if (!entry.inFlight) entry.dueAt = Math.max(entry.dueAt, now + wait);
-      return false;
-    }
+    if (this.#tokens < 1) return ((1 - this.#tokens) / rate) * 1000;
     this.#tokens -= 1;
-    return true;
+    return 0;
   }
 
   async #deliver(key: string, entry: Pending): Promise<void> {
@@ -190,7 +245,8 @@ export class SignalQueue {
     } finally {
       entry.inFlight = false;
       this.#inFlight -= 1;
-      this.#schedule();
+      if (this.#pending.get(key) === entry) this.#queue(key, entry, Date.now());
+      this.#pump();
     }
   }
 }

@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { ResourceRef } from '../../src/core/resource-ref.js';
 import { defineResourceKind } from '../../src/operator/resource-kind.js';
 import { parseWatcherConfig } from '../../src/watcher/config.js';
+import { DueHeap } from '../../src/watcher/due-heap.js';
 import { collectionPath } from '../../src/watcher/kube-paths.js';
 import { OWNER_LABEL, OWNER_NAMESPACE_LABEL, ownerOf } from '../../src/watcher/owners.js';
 import {
@@ -297,5 +298,70 @@ describe('SignalQueue', () => {
     await settle(500);
     expect(sent.length).toBeGreaterThan(5);
     expect(sent.length).toBeLessThan(35);
+  });
+
+  it('delivers a burst of thousands once each, never more in flight than allowed, then changes that followed', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const sent: string[] = [];
+    const sender: SignalSender = {
+      async send(ref, reason) {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        inFlight -= 1;
+        sent.push(`${ref.name}: ${reason}`);
+      },
+    };
+    const queue = new SignalQueue({
+      ...queueOptions,
+      maxInFlight: 16,
+      maxPerSecond: 1e6,
+      sender,
+      isLeader: () => true,
+    });
+    for (let i = 0; i < 3_000; i += 1) queue.enqueue(App.ref(`r${i}`, 'ns'), 'created');
+    // Changed again while the first signals are in flight or just sent: due at the window's end, each once more.
+    for (let i = 0; i < 3_000; i += 100) queue.enqueue(App.ref(`r${i}`, 'ns'), 'updated');
+    await vi.waitFor(() => expect(queue.size).toBe(0), { timeout: 10_000, interval: 20 });
+    expect(most).toBe(16);
+    const byName = new Map<string, string[]>();
+    for (const line of sent) {
+      const [name = '', reason = ''] = line.split(': ');
+      byName.set(name, [...(byName.get(name) ?? []), reason]);
+    }
+    expect(byName.size).toBe(3_000);
+    for (const [name, reasons] of byName) {
+      const updated = Number(name.slice(1)) % 100 === 0;
+      expect(reasons[0], name).toMatch(/^created/);
+      // An update merges into a signal not yet sent, or follows the one in flight.
+      expect(reasons.length, name).toBeLessThanOrEqual(updated ? 2 : 1);
+      expect(reasons.join('; ').includes('updated'), name).toBe(updated);
+    }
+  });
+
+  it('flushes a change waiting for its window once, however often it was rescheduled', async () => {
+    const { sender, sent } = recordingSender();
+    const queue = new SignalQueue({ ...queueOptions, debounceMs: 60_000, sender, isLeader: () => true });
+    queue.enqueue(App.ref('a', 'ns'), 'added');
+    await settle(30);
+    queue.enqueue(App.ref('a', 'ns'), 'updated');
+    queue.enqueue(App.ref('b', 'ns'), 'added');
+    expect(await queue.flush(1_000)).toBe(0);
+    await settle(30);
+    expect(sent.sort()).toEqual(['a: added', 'a: updated', 'b: added']);
+  });
+});
+
+describe('DueHeap', () => {
+  it('pops keys in the order of their due times, repeated keys and equal times included', () => {
+    const heap = new DueHeap();
+    const times = Array.from({ length: 500 }, (_, i) => (i * 7919) % 613);
+    for (const [i, at] of times.entries()) heap.push({ at, key: `k${i % 50}` });
+    expect(heap.size).toBe(500);
+    const popped: number[] = [];
+    for (let next = heap.pop(); next; next = heap.pop()) popped.push(next.at);
+    expect(popped).toEqual([...times].sort((a, b) => a - b));
+    expect(heap.peek()).toBeUndefined();
   });
 });
