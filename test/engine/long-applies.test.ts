@@ -99,11 +99,16 @@ describe('a long apply', () => {
     const startedAt = Date.now();
     await engine.signal(ref, 'created');
     // Attempt 1 timed out and sleeps on; attempt 2 wrote `old`.
-    await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
+    const first = await engine.waitFor(ref, (d) => d.lastRun?.outcome.kind === 'converged');
 
     await patchSpec(ref, { value: 'new' });
     await engine.signal(ref, 'spec changed');
-    await engine.waitFor(ref, (d) => d.runNumber >= 2 && d.lastRun?.outcome.kind === 'converged');
+    // A converged run after that one: while the new run is in flight, `lastRun` is still the converged one before.
+    const seen = first.lastRun?.runNumber ?? 0;
+    await engine.waitFor(
+      ref,
+      (d) => (d.lastRun?.runNumber ?? 0) > seen && d.lastRun?.outcome.kind === 'converged',
+    );
     expect((await mapData(namespace, mapName('late', 'value')))?.value).toBe('new');
     // Otherwise the test proves nothing: the late write must come after the newer value.
     expect(await mapData(namespace, mapName('late', 'late'))).toBeUndefined();
