@@ -15,8 +15,9 @@ import {
 } from '../operator/kube-client.js';
 import { kubeConfigOf } from '../runtime/kube-endpoint.js';
 import { httpStatusOf, type KubeEndpoint, type KubeRequest, kubeRequest } from '../runtime/kube-http.js';
+import { collectionPath } from '../runtime/kube-paths.js';
 import { type KubeErrorBody, kubeMessage } from './errors.js';
-import { apiVersionPath, type KubeDiscovery, type ServedKind } from './kube-discovery.js';
+import type { KubeDiscovery, ServedKind } from './kube-discovery.js';
 import { mergeStatus, PATCH_TYPES } from './kube-objects.js';
 import { fromWire, toWire } from './typed-objects.js';
 import { sameObject, type WrittenObjects } from './written-objects.js';
@@ -129,7 +130,7 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
       const kindServed = await served(apiVersion, kind);
       const namespace = kindServed.namespaced ? (listOptions.namespace ?? ref.namespace) : undefined;
       const what = `${kind} ${apiVersion}${namespace ? ` in ${namespace}` : ''}`;
-      const path = `${apiVersionPath(apiVersion)}${namespacePath(namespace)}/${kindServed.name}`;
+      const path = collectionPath({ apiVersion, kind, plural: kindServed.name }, namespace);
       const query = { labelSelector: listOptions.labelSelector };
       const list = await send('list', what, { method: 'GET', path, query });
       return (await fromWire<{ items?: T[] }>(list)).items ?? [];
@@ -180,14 +181,11 @@ export function createKubeClient<Status>(scope: KubeClientScope): KubeClient<Sta
   return client;
 }
 
-/** `/namespaces/<namespace>`, or nothing for objects and lists outside namespaces. */
-function namespacePath(namespace: string | undefined): string {
-  return namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-}
-
-function objectPath(object: ObjectRef, kind: ServedKind): string {
-  const where = kind.namespaced ? namespacePath(object.namespace) : '';
-  return `${apiVersionPath(object.apiVersion)}${where}/${kind.name}/${encodeURIComponent(object.name)}`;
+/** The object's API path (its namespace only for namespaced kinds). */
+function objectPath(object: ObjectRef, served: ServedKind): string {
+  const kind = { apiVersion: object.apiVersion, kind: object.kind, plural: served.name };
+  const namespace = served.namespaced ? object.namespace : undefined;
+  return `${collectionPath(kind, namespace)}/${encodeURIComponent(object.name)}`;
 }
 
 function ownerReference(scope: KubeClientScope) {

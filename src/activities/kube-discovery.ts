@@ -1,4 +1,5 @@
 import { type KubeEndpoint, kubeRequest } from '../runtime/kube-http.js';
+import { apiVersionPath } from '../runtime/kube-paths.js';
 
 /** One kind as an API server serves it: its plural (the path segment) and whether it lives in namespaces. */
 export interface ServedKind {
@@ -45,11 +46,6 @@ export class KubeDiscovery {
     });
     return asked;
   }
-}
-
-/** `/api/v1` for the core group, `/apis/<group>/<version>` for the others. */
-export function apiVersionPath(apiVersion: string): string {
-  return `/${apiVersion.includes('/') ? 'apis' : 'api'}/${apiVersion}`;
 }
 
 /** The kind itself, not one of its subresources (`greetings/status` names the kind too). */

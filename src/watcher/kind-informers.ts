@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeEndpoint } from '../runtime/kube-http.js';
-import { collectionPath, type WatchedKind } from './kube-paths.js';
+import { collectionPath, type WatchedKind } from '../runtime/kube-paths.js';
 import { type InformerHooks, type InformerTiming, SupervisedInformer } from './supervised-informer.js';
 
 /** A watch event type as the informers report it (every object of a (re)list comes as `ADDED`). */

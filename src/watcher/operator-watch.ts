@@ -3,9 +3,9 @@ import { type ResourceRef, workflowIdFor } from '../core/resource-ref.js';
 import { fieldManagerOf, type OperatorDefinition, type RelatedKind } from '../operator/operator.js';
 import { readsClusterWide } from '../operator/rbac-scope.js';
 import type { ResourceKind, ResourceOf } from '../operator/resource-kind.js';
+import type { WatchedKind } from '../runtime/kube-paths.js';
 import type { WatcherConfig } from './config.js';
 import type { KindInformers, WatchEventType } from './kind-informers.js';
-import type { WatchedKind } from './kube-paths.js';
 import type { WatcherLogger } from './logger.js';
 import { ownerOf } from './owners.js';
 import {

@@ -1,7 +1,7 @@
 import { backoffDelay } from '../core/backoff.js';
 import type { ResourceRef } from '../core/resource-ref.js';
 import { workflowIdFor } from '../core/resource-ref.js';
-import { DueHeap } from './due-heap.js';
+import { type Due, DueHeap } from './due-heap.js';
 
 /** Delivers one change signal to a resource's loop (in production: `signalWithStart` on Temporal). */
 export interface SignalSender {
@@ -153,9 +153,14 @@ export class SignalQueue {
   #promote(now: number): void {
     for (let next = this.#later.peek(); next && next.at <= now; next = this.#later.peek()) {
       this.#later.pop();
-      const entry = this.#pending.get(next.key);
-      if (entry && !entry.inFlight && entry.dueAt === next.at) this.#due.add(next.key);
+      if (this.#stands(next)) this.#due.add(next.key);
     }
+  }
+
+  /** True while a later entry still stands for its resource's due time (not rescheduled, sent or dropped). */
+  #stands(later: Due): boolean {
+    const entry = this.#pending.get(later.key);
+    return entry !== undefined && !entry.inFlight && entry.dueAt === later.at;
   }
 
   /** Sets the timer for the next thing to do: a token for what is due, else the earliest due later. */
@@ -184,11 +189,8 @@ export class SignalQueue {
 
   /** Pops the earliest later entries that no longer stand for their resource's due time. */
   #dropStale(): void {
-    for (let next = this.#later.peek(); next; next = this.#later.peek()) {
-      const entry = this.#pending.get(next.key);
-      if (entry && !entry.inFlight && entry.dueAt === next.at) return;
+    for (let next = this.#later.peek(); next && !this.#stands(next); next = this.#later.peek())
       this.#later.pop();
-    }
   }
 
   #pump(): void {

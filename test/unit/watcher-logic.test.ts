@@ -2,9 +2,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { ResourceRef } from '../../src/core/resource-ref.js';
 import { defineResourceKind } from '../../src/operator/resource-kind.js';
+import { collectionPath } from '../../src/runtime/kube-paths.js';
 import { parseWatcherConfig } from '../../src/watcher/config.js';
 import { DueHeap } from '../../src/watcher/due-heap.js';
-import { collectionPath } from '../../src/watcher/kube-paths.js';
 import { OWNER_LABEL, OWNER_NAMESPACE_LABEL, ownerOf } from '../../src/watcher/owners.js';
 import {
   CREATED_REASON,
