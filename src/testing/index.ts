@@ -23,10 +23,13 @@ export {
 export { type OperatorTest, type OperatorTestOptions, startOperatorTest } from './operator-test.js';
 export {
   assertHistoriesReplay,
+  type LoopReplayOptions,
   type ReplayOptions,
   type ReplayResult,
   recordHistory,
   replayHistories,
+  replayLoops,
+  throwIfAnyFailed,
 } from './replay.js';
 export { conditionOf, type TestObject, TestResources } from './resources.js';
 export {

@@ -14,8 +14,9 @@ import { parseWatcherConfig } from '../watcher/config.js';
 import type { RunningWatcher } from '../watcher/watcher.js';
 import type { ResourceDescription } from '../workflows/contract.js';
 import { engineBundle } from './bundle.js';
+import { ReplayFailedError } from './errors.js';
 import { assertEngineGuarantees, type RunInHistory, runsInHistory } from './history.js';
-import { recordHistory } from './replay.js';
+import { recordHistory, replayLoops, throwIfAnyFailed } from './replay.js';
 import { type TestObject, TestResources } from './resources.js';
 import { type TestServerAddresses, useTestServers } from './servers.js';
 import { type WaitOptions, waitForCondition, waitForDeletion, waitForLoop, waitForReady } from './waits.js';
@@ -42,10 +43,17 @@ export interface OperatorTestOptions<K extends ResourceKind> {
   /** Identity of the worker towards the API server; default the admin (bypasses RBAC). */
   readonly workerKube?: KubeConfig;
   /**
-   * Cached workflows of the worker; default 0, so every workflow task replays its whole history and
-   * non-determinism shows up in tests rather than in production.
+   * Cached workflows of the worker; default the production worker's (`DEFAULT_WORKER_TUNING`). 0 replays every
+   * workflow task from its history, but the Temporal SDK then keeps one loop in memory at a time and may drop the
+   * local activities of a loop it evicts: a test with several loops stalls (see {@link replayOnStop} instead).
    */
   readonly maxCachedWorkflows?: number;
+  /**
+   * When the test stops, replay the history of every loop on the test's task queues against the workflow code and
+   * fail with `ReplayFailedError` on non-determinism, so that it shows up in your tests rather than in production.
+   * Default true; turn it off for a test that stops the Temporal server for good.
+   */
+  readonly replayOnStop?: boolean;
   /**
    * Encrypt the test's histories with this codec (see `createPayloadCodec`), as production processes do with
    * `--codec-key-file`: the worker, watcher and the test's client use it, so waits, `describe` and
@@ -118,7 +126,12 @@ export interface OperatorTest<K extends ResourceKind> {
    * @throws {Error} when `operator` is not one of the test's operators.
    */
   of<O extends ResourceKind>(operator: OperatorDefinition<O>): OperatorTest<O>;
-  /** Stops the watcher and the workers, closes connections and deletes the namespace it created. */
+  /**
+   * Replays every loop's history (unless `replayOnStop` is false), then stops the watcher and the workers, closes
+   * connections and deletes the namespace it created — all of it even when the replay fails.
+   *
+   * @throws {ReplayFailedError} when a loop's history does not replay against the workflow code.
+   */
   stop(): Promise<void>;
 }
 
@@ -138,13 +151,25 @@ export async function startOperatorTest<K extends ResourceKind>(
   const servers = options.servers ?? (await useTestServers());
   const kube = loadKubeConfig({ file: servers.kube.adminKubeconfigPath, fallback: 'default' });
   const stops: (() => Promise<void>)[] = [];
+  let replay: (() => Promise<void>) | undefined;
   const stop = async () => {
+    // Replayed first, while the client is open; everything is stopped whatever the replay found.
+    const replayFailure = await replay?.().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    replay = undefined;
     for (const step of stops.splice(0).reverse()) await step().catch(() => {});
+    if (replayFailure) throw replayFailure;
   };
   try {
     const namespace = options.namespace ?? (await createNamespace(kube, options.operator.name, stops));
     for (const operator of operators) await installCrd(kube, operator.kind.crd());
     const suffix = randomBytes(4).toString('hex');
+    const taskQueueOf = (operator: OperatorDefinition) =>
+      operator === options.operator && options.taskQueue
+        ? options.taskQueue
+        : `${resolveOptions(operator).taskQueue}-${suffix}`;
     const runtime = await startOperatorRuntime({
       operators,
       temporal: {
@@ -153,19 +178,20 @@ export async function startOperatorTest<K extends ResourceKind>(
         ...(options.codec ? { codec: options.codec } : {}),
       },
       kube,
-      taskQueueOf: (operator) =>
-        operator === options.operator && options.taskQueue
-          ? options.taskQueue
-          : `${resolveOptions(operator).taskQueue}-${suffix}`,
+      taskQueueOf,
       worker: {
         ...(options.workerKube ? { kube: options.workerKube } : {}),
         workflowBundle: await engineBundle(),
-        tuning: { maxCachedWorkflows: options.maxCachedWorkflows ?? 0 },
+        ...(options.maxCachedWorkflows === undefined
+          ? {}
+          : { tuning: { maxCachedWorkflows: options.maxCachedWorkflows } }),
       },
       watcher: options.watcher === false ? false : { config: watcherConfig(namespace), log: SILENT },
       client: true,
     });
     stops.push(() => runtime.stop());
+    if (options.replayOnStop !== false)
+      replay = () => replayTestLoops(runtime.client as Client, operators.map(taskQueueOf), options.codec);
     const of = <O extends ResourceKind>(operator: OperatorDefinition<O>): OperatorTest<O> => {
       const worker = runtime.workers?.workers.find((w) => w.operator === operator)?.worker;
       const target = runtime.targets.get(operator.name);
@@ -176,12 +202,39 @@ export async function startOperatorTest<K extends ResourceKind>(
     };
     return of(options.operator);
   } catch (error) {
+    replay = undefined;
     await stop();
     throw error;
   }
 }
 
 const SILENT = { info() {}, warn() {}, error() {} };
+
+/**
+ * Replays every loop on `taskQueues` against the workflow code the test's workers ran.
+ *
+ * @throws {ReplayFailedError} naming each history that does not replay, or saying that none could be fetched.
+ */
+async function replayTestLoops(
+  client: Client,
+  taskQueues: readonly string[],
+  codec: PayloadCodec | undefined,
+): Promise<void> {
+  const query = taskQueues.map((queue) => `TaskQueue = "${queue}"`).join(' OR ');
+  const results = await replayLoops(client, query, {
+    workflowBundle: await engineBundle(),
+    ...(codec ? { codec } : {}),
+  }).catch((error: unknown) => {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new ReplayFailedError([
+      {
+        history: `the loops on ${taskQueues.join(', ')}`,
+        message: `their histories could not be fetched: ${why}`,
+      },
+    ]);
+  });
+  throwIfAnyFailed(results);
+}
 
 function watcherConfig(namespace: string) {
   // Cluster-scoped kinds are watched cluster-wide whatever the namespaces say.

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { Worker } from '@temporalio/worker';
+import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
 import { dataConverterFor } from '../codec/data-converter.js';
 import { engineWorkflowsPath } from '../worker/create-worker.js';
 import { HistoryNotReplayableError, ReplayFailedError } from './errors.js';
@@ -77,9 +77,56 @@ export async function replayHistories(
       history: historyFromJSON(JSON.parse(await readFile(file, 'utf8'))),
     })),
   );
+  return replayAll(histories, options);
+}
+
+/** One history to replay, named as a result names it. */
+interface NamedHistory {
+  readonly workflowId: string;
+  readonly history: Parameters<typeof Worker.runReplayHistory>[1];
+}
+
+/** Options of {@link replayLoops}. */
+export interface LoopReplayOptions extends ReplayOptions {
+  /** The engine's workflow code, bundled (`engineBundle()`), to spare bundling it again; default its sources. */
+  readonly workflowBundle?: ReplayWorkerOptions['workflowBundle'];
+}
+
+/**
+ * Fetches the history of every loop execution a visibility `query` lists (each run of a loop that continued as
+ * new is its own history) and replays them against the engine's current workflow code.
+ *
+ * Guarantees: an execution that has not completed a workflow task yet is skipped (nothing to replay); one whose
+ * last workflow task is still in progress replays up to it. Caveats: visibility lags the server by up to a second,
+ * so a loop started just before the call may be missed.
+ */
+export async function replayLoops(
+  client: Client,
+  query: string,
+  options: LoopReplayOptions = {},
+): Promise<ReplayResult[]> {
+  const histories: NamedHistory[] = [];
+  for await (const execution of client.workflow.list({ query })) {
+    const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
+    const history = await handle.fetchHistory();
+    if (history.events?.some((event) => event.workflowTaskCompletedEventAttributes))
+      histories.push({ workflowId: `${execution.workflowId} (run ${execution.runId})`, history });
+  }
+  return histories.length === 0 ? [] : replayAll(histories, options);
+}
+
+async function replayAll(
+  histories: readonly NamedHistory[],
+  options: LoopReplayOptions,
+): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
   const dataConverter = dataConverterFor(options.codec);
-  const replayer = { workflowsPath: engineWorkflowsPath(), ...(dataConverter ? { dataConverter } : {}) };
+  const replayer: ReplayWorkerOptions = {
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: engineWorkflowsPath() }),
+    ...(dataConverter ? { dataConverter } : {}),
+  };
   for await (const result of Worker.runReplayHistories(replayer, histories)) {
     results.push(
       result.error
@@ -102,7 +149,16 @@ export async function assertHistoriesReplay(
   const results = await replayHistories(dirOrFiles, options);
   if (results.length === 0)
     throw new ReplayFailedError([{ history: String(dirOrFiles), message: 'no history files found' }]);
+  throwIfAnyFailed(results);
+  return results.length;
+}
+
+/**
+ * Throws when any of `results` did not replay.
+ *
+ * @throws {ReplayFailedError} listing each history that does not replay and why.
+ */
+export function throwIfAnyFailed(results: readonly ReplayResult[]): void {
   const failures = results.flatMap((r) => (r.error ? [{ history: r.history, message: r.error }] : []));
   if (failures.length > 0) throw new ReplayFailedError(failures);
-  return results.length;
 }

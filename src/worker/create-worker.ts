@@ -35,8 +35,9 @@ export interface EngineWorkerOptions<K extends ResourceKind> {
    */
   readonly codec?: PayloadCodec;
   /**
-   * Worker options over the defaults of `DEFAULT_WORKER_TUNING` (a bounded cache of 1,000 loops, say); for example
-   * `maxCachedWorkflows: 0` in tests, to replay every task. See `workerOptionsOf` for `staircase worker`'s flags.
+   * Worker options over the defaults of `DEFAULT_WORKER_TUNING` (a bounded cache of 1,000 loops, say). See
+   * `workerOptionsOf` for `staircase worker`'s flags. `maxCachedWorkflows: 0` replays every task but keeps one loop
+   * in memory at a time, and the SDK may drop the local activities of a loop it evicts: not for several loops.
    */
   readonly tuning?: Partial<
     Omit<

@@ -10,9 +10,15 @@ export const WorkerTuningSchema = z.object({
   /**
    * Loops kept in memory between runs (≈0.1 MB each, measured with the greeting example). A loop not cached replays
    * its history (a few dozen events) on its next run: more CPU and a slower reaction (edit → child p50 46–53 ms
-   * cached against 65–107 ms not, at 1,000 loops), less memory. 0 caches nothing.
+   * cached against 65–107 ms not, at 1,000 loops), less memory. At least 2: with 0 (no cache) the Temporal SDK holds
+   * one loop at a time and may drop the local activities of a loop it evicts, so loops stall.
    */
-  maxCachedWorkflows: z.number().int().min(0).max(100_000).default(1_000),
+  maxCachedWorkflows: z
+    .number()
+    .int()
+    .min(2, 'at least 2: without a cache the SDK may drop the checks and reads of an evicted loop')
+    .max(100_000)
+    .default(1_000),
   /** Workflow tasks (run decisions) processed at once. */
   maxConcurrentWorkflowTasks: count(1_000).min(2).default(40),
   /** Applies (activities) running at once. */

@@ -21,6 +21,8 @@ describe('worker tuning', () => {
   it('refuses what the SDK would refuse, naming the knob', () => {
     expect(() => WorkerTuningSchema.parse({ workflowTaskPollers: 1 })).toThrow(/workflowTaskPollers/);
     expect(() => WorkerTuningSchema.parse({ maxCachedWorkflows: -1 })).toThrow(/maxCachedWorkflows/);
-    expect(WorkerTuningSchema.parse({ maxCachedWorkflows: 0 }).maxCachedWorkflows).toBe(0);
+    // No cache keeps one loop at a time and may drop an evicted loop's local activities: refused, saying why.
+    expect(() => WorkerTuningSchema.parse({ maxCachedWorkflows: 0 })).toThrow(/at least 2: without a cache/);
+    expect(WorkerTuningSchema.parse({ maxCachedWorkflows: 2 }).maxCachedWorkflows).toBe(2);
   });
 });

@@ -22,7 +22,7 @@ ${operatorHelp(24)}
   --otlp-endpoint URL   (OTEL_EXPORTER_OTLP_ENDPOINT) export OpenTelemetry traces over OTLP/HTTP to URL/v1/traces
   --health-port PORT    (STAIRCASE_HEALTH_PORT) /healthz, and /readyz: 200 once the workers poll Temporal
 Tuning, per operator's worker (docs/performance.md says what each trades):
-  --max-cached-workflows N              (STAIRCASE_MAX_CACHED_WORKFLOWS) loops kept in memory, default 1000
+  --max-cached-workflows N              (STAIRCASE_MAX_CACHED_WORKFLOWS) loops kept in memory (≥ 2), default 1000
   --max-concurrent-workflow-tasks N     (STAIRCASE_MAX_CONCURRENT_WORKFLOW_TASKS) default 40
   --max-concurrent-activities N         (STAIRCASE_MAX_CONCURRENT_ACTIVITIES) applies at once, default 100
   --max-concurrent-local-activities N   (STAIRCASE_MAX_CONCURRENT_LOCAL_ACTIVITIES) checks at once, default 100
