@@ -71,17 +71,21 @@ export async function replayHistories(
           .sort()
           .map((name) => join(dirOrFiles, name))
       : dirOrFiles;
-  const histories = await Promise.all(
+  return replayAll(await historyFiles(files), options);
+}
+
+/** The histories in `files` (the Temporal UI's and CLI's JSON), each named after its file without `.json`. */
+export function historyFiles(files: readonly string[]): Promise<NamedHistory[]> {
+  return Promise.all(
     files.map(async (file) => ({
       workflowId: basename(file, '.json'),
       history: historyFromJSON(JSON.parse(await readFile(file, 'utf8'))),
     })),
   );
-  return replayAll(histories, options);
 }
 
 /** One history to replay, named as a result names it. */
-interface NamedHistory {
+export interface NamedHistory {
   readonly workflowId: string;
   readonly history: Parameters<typeof Worker.runReplayHistory>[1];
 }
@@ -105,6 +109,15 @@ export async function replayLoops(
   query: string,
   options: LoopReplayOptions = {},
 ): Promise<ReplayResult[]> {
+  const histories = await executionHistories(client, query);
+  return histories.length === 0 ? [] : replayAll(histories, options);
+}
+
+/**
+ * The history of every execution a visibility `query` lists that completed a workflow task, each named
+ * `<workflow ID> (run <run ID>)`: every run of a workflow that continued as new, not its latest run again.
+ */
+export async function executionHistories(client: Client, query: string): Promise<NamedHistory[]> {
   const histories: NamedHistory[] = [];
   for await (const execution of client.workflow.list({ query })) {
     const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
@@ -112,7 +125,7 @@ export async function replayLoops(
     if (history.events?.some((event) => event.workflowTaskCompletedEventAttributes))
       histories.push({ workflowId: `${execution.workflowId} (run ${execution.runId})`, history });
   }
-  return histories.length === 0 ? [] : replayAll(histories, options);
+  return histories;
 }
 
 async function replayAll(

@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { dataConverterFor } from '../../codec/data-converter.js';
+import { executionHistories, historyFiles, type NamedHistory } from '../../testing/replay.js';
 import { engineWorkflowsPath } from '../../worker/create-worker.js';
 import { RECONCILE_WORKFLOW_TYPE } from '../../workflows/contract.js';
 import { connectClient, type TemporalSettings, temporalSettings } from '../connections.js';
@@ -20,52 +18,23 @@ workflow code is the engine's, the same for every operator (operator code runs o
 
 ${TEMPORAL_HELP}`;
 
-interface NamedHistory {
-  readonly workflowId: string;
-  readonly history: unknown;
-}
-
-async function fromFiles(files: readonly string[]): Promise<NamedHistory[]> {
-  return Promise.all(
-    files.map(async (file) => ({
-      workflowId: basename(file, '.json'),
-      history: historyFromJSON(JSON.parse(await readFile(file, 'utf8'))),
-    })),
-  );
-}
-
 async function fromServer(
   values: Record<string, string | boolean | undefined>,
   settings: TemporalSettings,
 ): Promise<NamedHistory[]> {
   const client = await connectClient(settings);
   try {
-    const ids =
-      typeof values['workflow-id'] === 'string'
-        ? [values['workflow-id']]
-        : await collectIds(
-            client,
-            `WorkflowType = "${RECONCILE_WORKFLOW_TYPE}" AND (${values.query as string})`,
-          );
+    const workflowId = values['workflow-id'];
     // Await here: the connection closes in `finally`.
-    return await Promise.all(
-      ids.map(async (workflowId) => ({
-        workflowId,
-        history: await client.workflow.getHandle(workflowId).fetchHistory(),
-      })),
+    if (typeof workflowId === 'string')
+      return [{ workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() }];
+    return await executionHistories(
+      client,
+      `WorkflowType = "${RECONCILE_WORKFLOW_TYPE}" AND (${values.query as string})`,
     );
   } finally {
     await client.connection.close();
   }
-}
-
-async function collectIds(
-  client: Awaited<ReturnType<typeof connectClient>>,
-  query: string,
-): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
-  return ids;
 }
 
 /** `staircase replay`: replays histories against the current workflow code. */
@@ -81,7 +50,7 @@ export const replayCommand = {
       throw new UsageError('give history files, or --workflow-id / --query, not both');
     // Encrypted histories (files too) replay with the same codec keys as the workers that wrote them.
     const settings = validated('Temporal settings', () => temporalSettings(values, process.env));
-    const histories = fromServerAsked ? await fromServer(values, settings) : await fromFiles(positionals);
+    const histories = fromServerAsked ? await fromServer(values, settings) : await historyFiles(positionals);
     if (histories.length === 0) throw new UsageError('no histories matched');
     let failed = 0;
     const dataConverter = dataConverterFor(settings.codec);
