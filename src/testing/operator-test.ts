@@ -182,9 +182,13 @@ export async function startOperatorTest<K extends ResourceKind>(
       worker: {
         ...(options.workerKube ? { kube: options.workerKube } : {}),
         workflowBundle: await engineBundle(),
-        ...(options.maxCachedWorkflows === undefined
-          ? {}
-          : { tuning: { maxCachedWorkflows: options.maxCachedWorkflows } }),
+        tuning: {
+          // A step that ignores cancellation (or one the SDK retries after it) must not hold the test's stop forever.
+          shutdownForceTime: SHUTDOWN_FORCE_MS,
+          ...(options.maxCachedWorkflows === undefined
+            ? {}
+            : { maxCachedWorkflows: options.maxCachedWorkflows }),
+        },
       },
       watcher: options.watcher === false ? false : { config: watcherConfig(namespace), log: SILENT },
       client: true,
@@ -209,6 +213,12 @@ export async function startOperatorTest<K extends ResourceKind>(
 }
 
 const SILENT = { info() {}, warn() {}, error() {} };
+
+/**
+ * How long `stop()` lets the workers drain before giving up on them: a local apply still hanging after its
+ * cancellation — the SDK retries a cancelled local activity while the worker shuts down — would hold it forever.
+ */
+const SHUTDOWN_FORCE_MS = 10_000;
 
 /**
  * Replays every loop on `taskQueues` against the workflow code the test's workers ran.
