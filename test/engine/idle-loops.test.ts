@@ -141,7 +141,7 @@ describe('idle loops', () => {
       operator: stackOperator({ loop: { flapLimit: 3 } }),
       servers: testServers(),
       taskQueue: uniqueTaskQueue('flap'),
-      // Known, not yet understood: once in CI this loop's run ending in continue-as-new from the flap backoff did
+      // Known defect: under load this loop's run ending in continue-as-new from the flap backoff does
       // not replay (a timer where the history has the continue-as-new). docs/notes.md, 2026-12-02 (evening).
       replayOnStop: false,
     });
