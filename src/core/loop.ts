@@ -285,6 +285,30 @@ export interface HistoryFigures {
 }
 
 /**
+ * Events one run or one look adds to history between two waits of the loop, as {@link historySinceWake} estimates
+ * it: a marker per local activity (the reads, the apply and its confirmation, the record), a search-attribute upsert,
+ * a timer cancelled. Workflow tasks forced in between (a local activity past the task's heartbeat, a query) add more.
+ */
+export const EVENTS_PER_RUN_OR_LOOK = 5;
+
+/**
+ * The history figures to decide continue-as-new with, after `runsAndLooks` runs and looks since the loop last woke
+ * from a wait: the figures read at that wake, plus {@link EVENTS_PER_RUN_OR_LOOK} each.
+ *
+ * Why not the length the workflow sees now: after a local activity, that depends on timing the history does not
+ * keep. A query answered while the activity runs makes the SDK deliver its result in a new workflow task (a length
+ * 5 events on), while replay delivers it in the task that started it; a decision read there continues as new live
+ * and starts a timer on replay. A wake (a timer, a signal, an update) is never a local activity's result: its
+ * length is the same live and on replay. The estimate may run short of the true length; the next wake reads it anew.
+ */
+export function historySinceWake(atWake: HistoryFigures, runsAndLooks: number): HistoryFigures {
+  return {
+    length: atWake.length + EVENTS_PER_RUN_OR_LOOK * runsAndLooks,
+    continueAsNewSuggested: atWake.continueAsNewSuggested,
+  };
+}
+
+/**
  * True when the loop should continue as new: Temporal suggests it, history reached `maxHistoryEvents`, or the loop
  * is about to rest (`resting`, see {@link restsAfter}) with history past `idleHistoryEvents`.
  */

@@ -29,6 +29,14 @@ export const WorkerTuningSchema = z.object({
   workflowTaskPollers: count(100).min(2).default(4),
   /** Long polls for activity tasks kept open. */
   activityTaskPollers: count(100).default(2),
+  /**
+   * Seconds a worker asked to stop waits for the steps still running, once cancelled, before it stops without them.
+   * A step that ignores cancellation — or a local one, which the SDK retries while the worker shuts down — would
+   * otherwise hold the worker until Kubernetes kills it. A step stopped so is run again by its loop on another worker
+   * (a local one in the same run; the loop's workflow task times out first). Keep it below the pod's
+   * `terminationGracePeriodSeconds` (30 by default).
+   */
+  shutdownForceSeconds: count(3_600).default(20),
 });
 
 /** Validated worker tuning; see {@link WorkerTuningSchema} for what each knob trades. */
@@ -46,5 +54,6 @@ export function workerOptionsOf(tuning: WorkerTuning) {
     maxConcurrentLocalActivityExecutions: tuning.maxConcurrentLocalActivities,
     maxConcurrentWorkflowTaskPolls: Math.min(tuning.workflowTaskPollers, tuning.maxConcurrentWorkflowTasks),
     maxConcurrentActivityTaskPolls: tuning.activityTaskPollers,
+    shutdownForceTime: tuning.shutdownForceSeconds * 1_000,
   };
 }

@@ -14,7 +14,9 @@ import type { EvaluatedRun, RecordBasis } from '../core/activity-contract.js';
 import {
   actOnChange,
   afterRun,
+  type HistoryFigures,
   historyFull,
+  historySinceWake,
   type IdleSituation,
   INITIAL_LOOP_STATE,
   type LoopConfig,
@@ -116,6 +118,15 @@ export const APPLY_CONFIRM_PATCH = 'staircase-apply-confirm';
  */
 export const LOOP_REVISION_4_PATCH = 'staircase-loop-4';
 
+/**
+ * Patch: implies {@link LOOP_REVISION_4_PATCH} (one marker), and the loop decides to continue as new from the
+ * history length read where it last woke from a wait plus an estimate of each run and look since
+ * (`historySinceWake`), not from the length seen after a local activity: a query answered while a local activity ran
+ * shifted that length live but not on replay, and a loop that continued as new there did not replay. Histories
+ * recorded before it read the length at the decision, and replay so.
+ */
+export const LOOP_REVISION_5_PATCH = 'staircase-loop-5';
+
 /** The loop's mutable state and its steps; one instance per workflow run. */
 class ReconcileLoop {
   state: LoopState;
@@ -136,7 +147,8 @@ class ReconcileLoop {
   private carried: { readonly reads: EvaluatedRun; readonly changes: number } | undefined;
   // Asked before any command of the first run, so their markers never fall inside a run; a patch implied by a later
   // one is not asked (one marker, not several).
-  private readonly revision4 = patched(LOOP_REVISION_4_PATCH);
+  private readonly revision5 = patched(LOOP_REVISION_5_PATCH);
+  private readonly revision4 = this.revision5 || patched(LOOP_REVISION_4_PATCH);
   private readonly revision2 = this.revision4 || patched(LOOP_REVISION_2_PATCH);
   private readonly stepNamedChecks = this.revision2 || patched(STEP_NAMED_CHECKS_PATCH);
   readonly patches = {
@@ -149,6 +161,7 @@ class ReconcileLoop {
     deferAttributes: this.revision2,
     carryReads: this.revision2,
     shortIdleHistory: this.revision2,
+    historyAtWakes: this.revision5,
     applyAndConfirm: this.revision4 || (this.revision2 && patched(APPLY_CONFIRM_PATCH)),
     /** Later patches, asked when their case arises unless {@link LOOP_REVISION_4_PATCH} implies them. */
     deletedPhase: () => this.revision4 || patched(DELETED_PHASE_PATCH),
@@ -156,6 +169,9 @@ class ReconcileLoop {
   };
   /** Phase and step to publish as search attributes before the loop next waits (behind the same patch). */
   private attributes: { readonly phase: Phase; readonly step: string | undefined } | undefined;
+  /** History figures where the loop last woke from a wait, and the runs and looks since (behind revision 5). */
+  private wakeHistory: HistoryFigures = currentHistory();
+  private runsAndLooksSinceWake = 0;
   /** Loop timing: the worker's, from the last run (behind {@link LOOP_REVISION_2_PATCH}), else the input's. */
   private config: LoopConfig;
   /** The resource, at the API version the worker serves (behind the same patch). */
@@ -182,12 +198,10 @@ class ReconcileLoop {
 
   /** Time to continue as new: history is full, or past the idle budget as the loop rests (behind revision 2). */
   historyFull(): boolean {
-    const info = workflowInfo();
-    return historyFull(
-      { length: info.historyLength, continueAsNewSuggested: info.continueAsNewSuggested },
-      this.config,
-      this.patches.shortIdleHistory && restsAfter(this.wake),
-    );
+    const history = this.patches.historyAtWakes
+      ? historySinceWake(this.wakeHistory, this.runsAndLooksSinceWake)
+      : currentHistory();
+    return historyFull(history, this.config, this.patches.shortIdleHistory && restsAfter(this.wake));
   }
 
   private get ref(): ResourceRef {
@@ -245,13 +259,7 @@ class ReconcileLoop {
   /** Sleeps until a run is due: a change, a "reconcile now", a resume, or the planned time. */
   async sleepUntilDue(): Promise<void> {
     setCurrentDetails(detailsMarkdown(this.state, this.wake, this.ref));
-    if (this.state.paused) {
-      this.publishAttributes();
-      await condition(() => !this.state.paused || this.requestedRuns > 0 || this.idleWake());
-      const changed = this.state.paused && this.requestedRuns === 0 && this.state.pendingChange;
-      if (changed && this.patches.idleLooks) await this.look('paused');
-      return;
-    }
+    if (this.state.paused) return await this.sleepWhilePaused();
     // A change during the run that tripped the flapping guard (its own child's event, say) is looked at too.
     if (this.due()) return this.wake.flapping ? await this.lookInBackoff() : undefined;
     const delayMs = this.patches.carryDueTime ? timerLength(this.dueAt, Date.now()) : this.wake.delayMs;
@@ -261,10 +269,28 @@ class ReconcileLoop {
     const summary = last ? runSummary(last, this.wake) : 'waiting for the first run';
     this.publishAttributes();
     const woken = await condition(() => this.due() || this.state.paused, delayMs, { summary });
+    this.markWake();
     // The planned time came: that run is due even without a change.
     if (!woken) this.state = { ...this.state, pendingChange: true };
     if (!woken && !this.wake.wakeOnChange) this.wake = { ...this.wake, wakeOnChange: true };
     if (woken && this.wake.flapping) await this.lookInBackoff();
+  }
+
+  /** Paused: only a resume, a "reconcile now", or (behind the patch) a change to look at or a full history wakes it. */
+  private async sleepWhilePaused(): Promise<void> {
+    this.publishAttributes();
+    const woken = () => !this.state.paused || this.requestedRuns > 0 || this.idleWake();
+    const waits = !woken();
+    await condition(woken);
+    if (waits) this.markWake();
+    const changed = this.state.paused && this.requestedRuns === 0 && this.state.pendingChange;
+    if (changed && this.patches.idleLooks) await this.look('paused');
+  }
+
+  /** The loop woke from a wait: the history figures now are the same live and on replay (see `historySinceWake`). */
+  private markWake(): void {
+    this.wakeHistory = currentHistory();
+    this.runsAndLooksSinceWake = 0;
   }
 
   /** Woken by a change in the flap backoff: only a spec change may end it (behind {@link LOOP_REVISION_2_PATCH}). */
@@ -284,6 +310,7 @@ class ReconcileLoop {
   private async look(situation: IdleSituation): Promise<void> {
     for (;;) {
       const changes = this.changes;
+      this.runsAndLooksSinceWake += 1;
       const seen = await observeObject(this.ref, this.state.runNumber);
       if (!this.stillIdle(situation)) return;
       if (this.changes !== changes) continue;
@@ -309,6 +336,7 @@ class ReconcileLoop {
   async runOnce(): Promise<RunReport> {
     this.running = true;
     this.startedRuns += 1;
+    this.runsAndLooksSinceWake += 1;
     // Requests that arrive during the run are answered by the next one.
     const requestsAnswered = this.requestedRuns;
     let changesBeforeConfirm: number | undefined;
@@ -436,6 +464,12 @@ function recordRunMetrics(ref: ResourceRef, result: RunResult, durationMs: numbe
   metricMeter
     .createHistogram('staircase_run_duration', 'int', 'ms', 'Duration of a reconcile run')
     .record(durationMs, tags);
+}
+
+/** The history figures the workflow sees in the current activation. */
+function currentHistory(): HistoryFigures {
+  const info = workflowInfo();
+  return { length: info.historyLength, continueAsNewSuggested: info.continueAsNewSuggested };
 }
 
 function reportOf(result: RunResult, runNumber: number, startedAt: string): RunReport {

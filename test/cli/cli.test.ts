@@ -22,7 +22,7 @@ import { TestResources } from '../../src/testing/index.js';
 import { createEngineWorker } from '../../src/worker/create-worker.js';
 import type { ResourceDescription } from '../../src/workflows/contract.js';
 import { Stack, stackOperator } from '../engine/fixtures/test-operator.js';
-import { Bell, Lamp } from '../runtime/fixtures/fleet.js';
+import { Bell, Lamp, lampOperator } from '../runtime/fixtures/fleet.js';
 import {
   createResource,
   HISTORIES_DIR,
@@ -496,6 +496,44 @@ describe('several operators in one worker process and one watcher process', () =
     expect((await objects.get(lamp))?.status?.token).toBe('second');
     expect((await objects.get(bell))?.status?.rung).toBe('dong');
   }, 180_000);
+
+  it('`staircase worker` stops soon after SIGTERM with a step that hangs on, within --shutdown-force-seconds, saying so', async () => {
+    const namespace = await createTestNamespace();
+    const taskQueue = uniqueTaskQueue('force');
+    const args = ['worker', '--operator', `${FLEET}lamp-operator.ts`, '--task-queue', taskQueue];
+    args.push('--shutdown-force-seconds', '2', '--temporal-address', inject('temporalAddress'));
+    args.push('--kubeconfig', inject('kube').adminKubeconfigPath);
+    const worker = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    worker.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => worker.once('exit', resolve));
+    onTestFinished(() => {
+      worker.kill('SIGKILL');
+    });
+    const core = adminKubeConfig().makeApiClient(CoreV1Api);
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'key' }, stringData: { token: 't' } },
+    });
+    // Its apply sleeps an hour; cancelled at the stop, the SDK runs it again (a local activity) and it hangs on.
+    const lamp = await createResource(Lamp, namespace, 'stuck', { secretName: 'key', mode: 'stuck' });
+    const client = await temporalClient();
+    await signalChange(client, lamp, { taskQueue, config: resolveOptions(lampOperator).loop }, 'test');
+    await waitForDescription(client, lamp, (d) => d.currentStep === 'record-token', 60_000);
+    const stoppedAt = Date.now();
+    worker.kill('SIGTERM');
+    const code = await Promise.race([
+      exited,
+      new Promise((resolve) => setTimeout(resolve, 60_000, 'running')),
+    ]);
+    expect(code).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(20_000);
+    expect(stderr).toContain('steps still running 2 s after the stop (--shutdown-force-seconds)');
+  });
 
   it('`staircase rbac` and `staircase crd` cover every operator of the module, watched kinds included', async () => {
     const rbac = await staircase(['rbac', '--operator', `${FLEET}fleet-operators.ts`]);

@@ -4,7 +4,9 @@ import {
   afterRun,
   type ChangeAction,
   DEFAULT_LOOP_CONFIG,
+  EVENTS_PER_RUN_OR_LOOK,
   historyFull,
+  historySinceWake,
   type IdleSituation,
   INITIAL_LOOP_STATE,
   type LoopState,
@@ -212,6 +214,17 @@ describe('historyFull', () => {
     expect(historyFull(history, { maxHistoryEvents: 2_000, idleHistoryEvents: 100 }, false)).toBe(false);
     expect(historyFull(history, { maxHistoryEvents: 2_000, idleHistoryEvents: 200 }, true)).toBe(false);
     expect(historyFull(history, { maxHistoryEvents: 2_000 }, true)).toBe(true);
+  });
+});
+
+describe('historySinceWake', () => {
+  it('adds an estimate per run and look to the figures read at the wake, keeping its suggestion', () => {
+    const atWake = { length: 96, continueAsNewSuggested: false };
+    expect(historySinceWake(atWake, 0)).toEqual(atWake);
+    expect(historySinceWake(atWake, 2).length).toBe(96 + 2 * EVENTS_PER_RUN_OR_LOOK);
+    expect(historySinceWake({ length: 3, continueAsNewSuggested: true }, 1).continueAsNewSuggested).toBe(
+      true,
+    );
   });
 });
 

@@ -10,6 +10,8 @@ describe('worker tuning', () => {
       maxConcurrentLocalActivityExecutions: 100,
       maxConcurrentWorkflowTaskPolls: 4,
       maxConcurrentActivityTaskPolls: 2,
+      // Below Kubernetes' default grace period of 30 s: the worker stops itself before it is killed.
+      shutdownForceTime: 20_000,
     });
   });
 
@@ -24,5 +26,6 @@ describe('worker tuning', () => {
     // No cache keeps one loop at a time and may drop an evicted loop's local activities: refused, saying why.
     expect(() => WorkerTuningSchema.parse({ maxCachedWorkflows: 0 })).toThrow(/at least 2: without a cache/);
     expect(WorkerTuningSchema.parse({ maxCachedWorkflows: 2 }).maxCachedWorkflows).toBe(2);
+    expect(() => WorkerTuningSchema.parse({ shutdownForceSeconds: 0 })).toThrow(/shutdownForceSeconds/);
   });
 });

@@ -1,6 +1,6 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Runtime } from '@temporalio/worker';
+import { GracefulShutdownPeriodExpiredError, Runtime } from '@temporalio/worker';
 import { Registry } from 'prom-client';
 import { startOperatorRuntime } from '../../runtime/operator-runtime.js';
 import { startHealthServer } from '../../watcher/http-server.js';
@@ -28,6 +28,8 @@ Tuning, per operator's worker (docs/performance.md says what each trades):
   --max-concurrent-local-activities N   (STAIRCASE_MAX_CONCURRENT_LOCAL_ACTIVITIES) checks at once, default 100
   --workflow-task-pollers N             (STAIRCASE_WORKFLOW_TASK_POLLERS) default 4
   --activity-task-pollers N             (STAIRCASE_ACTIVITY_TASK_POLLERS) default 2
+  --shutdown-force-seconds N            (STAIRCASE_SHUTDOWN_FORCE_SECONDS) on SIGTERM, wait this long for
+                                        running steps, then stop without them; default 20
 Started before Temporal is up, the worker waits for it (one line per attempt on stderr) instead of exiting.
 
 ${TEMPORAL_HELP}`;
@@ -57,6 +59,7 @@ const TUNING_FLAGS = {
   'max-concurrent-local-activities': 'maxConcurrentLocalActivities',
   'workflow-task-pollers': 'workflowTaskPollers',
   'activity-task-pollers': 'activityTaskPollers',
+  'shutdown-force-seconds': 'shutdownForceSeconds',
 } as const;
 
 /** The worker tuning from flags, then `STAIRCASE_<FLAG>` variables, then the defaults. */
@@ -137,7 +140,13 @@ export const workerCommand = {
     ready = true;
     // The SDK shuts the workers down gracefully on SIGINT and SIGTERM; `done` settles once they have.
     try {
-      await runtime.done;
+      await runtime.done.catch((error: unknown) => {
+        if (!(error instanceof GracefulShutdownPeriodExpiredError)) throw error;
+        const seconds = tuning.shutdownForceTime / 1_000;
+        process.stderr.write(
+          `staircase worker: steps still running ${seconds} s after the stop (--shutdown-force-seconds); stopped without them, their loops run them again\n`,
+        );
+      });
     } finally {
       ready = false;
       await runtime.stop();
