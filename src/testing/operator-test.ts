@@ -16,7 +16,7 @@ import type { ResourceDescription } from '../workflows/contract.js';
 import { engineBundle } from './bundle.js';
 import { ReplayFailedError } from './errors.js';
 import { assertEngineGuarantees, type RunInHistory, runsInHistory } from './history.js';
-import { recordHistory, replayLoops, throwIfAnyFailed } from './replay.js';
+import { executionHistories, recordHistory, replayNamedHistories, throwIfAnyFailed } from './replay.js';
 import { type TestObject, TestResources } from './resources.js';
 import { type TestServerAddresses, useTestServers } from './servers.js';
 import { type WaitOptions, waitForCondition, waitForDeletion, waitForLoop, waitForReady } from './waits.js';
@@ -231,18 +231,19 @@ async function replayTestLoops(
   codec: PayloadCodec | undefined,
 ): Promise<void> {
   const query = taskQueues.map((queue) => `TaskQueue = "${queue}"`).join(' OR ');
-  const results = await replayLoops(client, query, {
+  const loops = `the loops on ${taskQueues.join(', ')}`;
+  const failed = (what: string) => (error: unknown) => {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new ReplayFailedError([{ history: loops, message: `${what}: ${why}` }]);
+  };
+  const histories = await executionHistories(client, query).catch(
+    failed('their histories could not be fetched'),
+  );
+  if (histories.length === 0) return;
+  const results = await replayNamedHistories(histories, {
     workflowBundle: await engineBundle(),
     ...(codec ? { codec } : {}),
-  }).catch((error: unknown) => {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new ReplayFailedError([
-      {
-        history: `the loops on ${taskQueues.join(', ')}`,
-        message: `their histories could not be fetched: ${why}`,
-      },
-    ]);
-  });
+  }).catch(failed('the replay worker failed'));
   throwIfAnyFailed(results);
 }
 

@@ -71,7 +71,7 @@ export async function replayHistories(
           .sort()
           .map((name) => join(dirOrFiles, name))
       : dirOrFiles;
-  return replayAll(await historyFiles(files), options);
+  return replayNamedHistories(await historyFiles(files), options);
 }
 
 /** The histories in `files` (the Temporal UI's and CLI's JSON), each named after its file without `.json`. */
@@ -110,7 +110,7 @@ export async function replayLoops(
   options: LoopReplayOptions = {},
 ): Promise<ReplayResult[]> {
   const histories = await executionHistories(client, query);
-  return histories.length === 0 ? [] : replayAll(histories, options);
+  return histories.length === 0 ? [] : replayNamedHistories(histories, options);
 }
 
 /**
@@ -128,7 +128,11 @@ export async function executionHistories(client: Client, query: string): Promise
   return histories;
 }
 
-async function replayAll(
+/**
+ * Replays `histories` against the engine's workflow code (`options.workflowBundle`, else its sources), one result
+ * each, in order: what {@link replayHistories}, {@link replayLoops} and `staircase replay` share.
+ */
+export async function replayNamedHistories(
   histories: readonly NamedHistory[],
   options: LoopReplayOptions,
 ): Promise<ReplayResult[]> {

@@ -108,7 +108,7 @@ export async function startEngine(
 export const HISTORIES_DIR = new URL('../histories/', import.meta.url).pathname;
 
 /** The engine revision new recordings are made with (its newest workflow patch): part of each recording's name. */
-export const RECORDING_REVISION = 'loop-4';
+export const RECORDING_REVISION = 'loop-5';
 
 /** Saves the current run's history of each workflow as `test/histories/<test>--<resource>--<revision>.json`. */
 async function recordHistories(

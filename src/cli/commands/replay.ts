@@ -1,7 +1,9 @@
-import { Worker } from '@temporalio/worker';
-import { dataConverterFor } from '../../codec/data-converter.js';
-import { executionHistories, historyFiles, type NamedHistory } from '../../testing/replay.js';
-import { engineWorkflowsPath } from '../../worker/create-worker.js';
+import {
+  executionHistories,
+  historyFiles,
+  type NamedHistory,
+  replayNamedHistories,
+} from '../../testing/replay.js';
 import { RECONCILE_WORKFLOW_TYPE } from '../../workflows/contract.js';
 import { connectClient, type TemporalSettings, temporalSettings } from '../connections.js';
 import { UsageError } from '../errors.js';
@@ -52,17 +54,10 @@ export const replayCommand = {
     const settings = validated('Temporal settings', () => temporalSettings(values, process.env));
     const histories = fromServerAsked ? await fromServer(values, settings) : await historyFiles(positionals);
     if (histories.length === 0) throw new UsageError('no histories matched');
-    let failed = 0;
-    const dataConverter = dataConverterFor(settings.codec);
-    for await (const result of Worker.runReplayHistories(
-      { workflowsPath: engineWorkflowsPath(), ...(dataConverter ? { dataConverter } : {}) },
-      histories,
-    )) {
-      if (result.error) failed += 1;
-      process.stdout.write(
-        `${result.error ? 'FAIL' : 'ok  '} ${result.workflowId}${result.error ? `: ${result.error.message}` : ''}\n`,
-      );
-    }
+    const results = await replayNamedHistories(histories, settings.codec ? { codec: settings.codec } : {});
+    for (const { history, error } of results)
+      process.stdout.write(`${error ? 'FAIL' : 'ok  '} ${history}${error ? `: ${error}` : ''}\n`);
+    const failed = results.filter((result) => result.error).length;
     process.stdout.write(`${histories.length - failed} passed, ${failed} failed\n`);
     return failed === 0 ? 0 : 1;
   },
