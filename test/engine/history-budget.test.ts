@@ -13,7 +13,7 @@ import {
   stepFor,
 } from '../../src/index.js';
 import { startOperatorTest } from '../../src/testing/index.js';
-import { LOOP_REVISION_4_PATCH } from '../../src/workflows/reconcile-workflow.js';
+import { LOOP_REVISION_5_PATCH } from '../../src/workflows/reconcile-workflow.js';
 import { installKind, startScenario, testServers } from '../support/engine.js';
 import { historyEvents, patchIdOf } from '../support/history.js';
 import { uniqueTaskQueue } from '../support/temporal.js';
@@ -96,7 +96,7 @@ describe('history per run', () => {
     // Started, not signalled; the engine's own ConfigMap came back as an event but not as a signal.
     expect(kindsOf(cost)).not.toContain('WORKFLOW_EXECUTION_SIGNALED');
     // One patch for every behaviour a new loop has: one marker and one TemporalChangeVersion upsert, not one each.
-    expect(cost.map(patchIdOf).filter((id) => id !== undefined)).toEqual([LOOP_REVISION_4_PATCH]);
+    expect(cost.map(patchIdOf).filter((id) => id !== undefined)).toEqual([LOOP_REVISION_5_PATCH]);
     // Both runs, applies included, are local activities of one workflow task when nothing is slow; a loaded machine
     // may add a task (three events) when the SDK heartbeats the task while a local activity still runs. Those are
     // Temporal's, not the engine's: counted apart.
