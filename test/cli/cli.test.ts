@@ -530,7 +530,7 @@ describe('several operators in one worker process and one watcher process', () =
       exited,
       new Promise((resolve) => setTimeout(resolve, 60_000, 'running')),
     ]);
-    expect(code).toBe(0);
+    expect(code, stderr).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(20_000);
     expect(stderr).toContain('steps still running 2 s after the stop (--shutdown-force-seconds)');
   });

@@ -52,6 +52,30 @@ function serveHealth(port: number, ready: () => boolean) {
   return startHealthServer({ live: () => true, ready, registry: new Registry() }, '0.0.0.0', port);
 }
 
+/**
+ * Waits for the workers to stop. A stop that outlasted the force time ended with steps still running, and the SDK
+ * then fails the worker (`GracefulShutdownPeriodExpiredError`, or an error about workflow contexts it could not
+ * dispose of): that is said on stderr, not an error. Any other failure is rethrown.
+ */
+async function untilStopped(done: Promise<void>, forceMs: number): Promise<void> {
+  let stopAskedAt: number | undefined;
+  const mark = () => {
+    stopAskedAt ??= Date.now();
+  };
+  process.once('SIGTERM', mark).once('SIGINT', mark);
+  try {
+    await done;
+  } catch (error) {
+    const outlasted = stopAskedAt !== undefined && Date.now() - stopAskedAt >= forceMs;
+    if (!outlasted && !(error instanceof GracefulShutdownPeriodExpiredError)) throw error;
+    process.stderr.write(
+      `staircase worker: steps still running ${forceMs / 1_000} s after the stop (--shutdown-force-seconds); stopped without them, their loops run them again\n`,
+    );
+  } finally {
+    process.off('SIGTERM', mark).off('SIGINT', mark);
+  }
+}
+
 const TUNING_FLAGS = {
   'max-cached-workflows': 'maxCachedWorkflows',
   'max-concurrent-workflow-tasks': 'maxConcurrentWorkflowTasks',
@@ -140,13 +164,7 @@ export const workerCommand = {
     ready = true;
     // The SDK shuts the workers down gracefully on SIGINT and SIGTERM; `done` settles once they have.
     try {
-      await runtime.done.catch((error: unknown) => {
-        if (!(error instanceof GracefulShutdownPeriodExpiredError)) throw error;
-        const seconds = tuning.shutdownForceTime / 1_000;
-        process.stderr.write(
-          `staircase worker: steps still running ${seconds} s after the stop (--shutdown-force-seconds); stopped without them, their loops run them again\n`,
-        );
-      });
+      await untilStopped(runtime.done, tuning.shutdownForceTime);
     } finally {
       ready = false;
       await runtime.stop();
